@@ -96,6 +96,23 @@ for prof in noiommu iommu; do
 	$R boot "$prof" "$OUT/boot-$prof" $to
 done
 
+# Debian's own kernel: DMABUF_MOVE_NOTIFY=n (pin on every map), no lockdep,
+# no KUnit; modules built the way users build them, against its headers.
+step "distro profile"
+if read -r DKDIR DBZ DMODS < <(bash tests/vm/distro.sh) &&
+	bash tests/vm/modules.sh "$DKDIR" "$OUT/modules-distro" >"$OUT/modules-distro.log" 2>&1; then
+	$R record host "modules build against distro headers with W=1" ok
+	bash tests/vm/initramfs.sh "$OUT/modules-distro" "$UB" "$OUT/initramfs-distro.cpio" "$DMODS"
+	step "boot distro"
+	bash tests/vm/boot.sh "$DBZ" "$OUT/initramfs-distro.cpio" main iommu 900 "$OUT/boot-distro"
+	[ $? -eq 124 ] && to=--timed-out || to=
+	step "boot distro took $(cat "$OUT/boot-distro/seconds")s"
+	$R boot distro "$OUT/boot-distro" $to
+else
+	tail -20 "$OUT/modules-distro.log"
+	$R record host "modules build against distro headers with W=1" fail
+fi
+
 # The 2024 bug class, reintroduced by a knob, must be caught by lockdep.
 boot negative negative noiommu 180
 $R expect-fail negative "$OUT/boot-negative" lockdep --timed-out

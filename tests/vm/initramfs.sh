@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Pack the test initramfs: busybox-static, our init, the project's modules
 # (from a modules.sh output dir), KUnit modules, static test binaries.
-# Usage: initramfs.sh MODBUILD USERBUILD OUT.cpio [extra-module.ko...]
+# Usage: initramfs.sh MODBUILD USERBUILD OUT.cpio [BASEMODS]
+#   BASEMODS: a distro.sh module dir (.ko files + load-order), optional
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 modbuild=$1 userbuild=$2 out=$3
@@ -21,7 +22,10 @@ find "$modbuild" -name '*.ko' | while read -r ko; do
 	*) cp "$ko" "$md/" ;;
 	esac
 done
-for ko in "$@"; do cp "$ko" "$md/"; done
+if [ $# -gt 0 ]; then
+	mkdir -p "$root/lib/modules/base"
+	cp "$1"/* "$root/lib/modules/base/"
+fi
 if [ -d "$userbuild/tests" ]; then
 	cp "$userbuild"/tests/* "$root/tests/" 2>/dev/null || true
 fi

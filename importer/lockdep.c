@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Lock classes of the importer, and teaching lockdep their order at load
+ * time, the way dma_resv_lockdep() does for mmap_lock -> resv: otherwise a
+ * wrong order would only be reported once a revoke and an access happened to
+ * meet in one run.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dma-resv.h>
+#include <linux/lockdep.h>
+#include <linux/mutex.h>
+#include <linux/ww_mutex.h>
+
+#include "p2p_imp.h"
+
+#ifdef CONFIG_LOCKDEP
+/*
+ * The "hardware fence": held for read by every in-flight access, acquired
+ * for write by move_notify while it waits for them. It is not a lock, but
+ * annotating it as one makes lockdep see resv -> fence and catch an access
+ * that would take the resv (or fault on user memory) while in flight.
+ */
+struct lockdep_map p2p_imp_fence_map = {
+	.name = "dmabuf_p2p_imp_fence",
+};
+#endif
+
+/* One call site, so every MR lock and the priming lock share a class. */
+void p2p_imp_mr_lock_init(struct mutex *lock)
+{
+	mutex_init(lock);
+}
+
+void p2p_imp_lockdep_prime(void)
+{
+	struct ww_acquire_ctx ctx;
+	struct dma_resv resv;
+	struct mutex mr_lock;	/* stands in for every p2p_imp_mr.lock */
+
+	if (!IS_ENABLED(CONFIG_LOCKDEP))
+		return;
+
+	dma_resv_init(&resv);
+	p2p_imp_mr_lock_init(&mr_lock);
+
+	mutex_lock(&p2p_imp.cpu_access_lock);
+	ww_acquire_init(&ctx, &reservation_ww_class);
+	if (dma_resv_lock(&resv, &ctx) == -EDEADLK)
+		dma_resv_lock_slow(&resv, &ctx);
+
+	mutex_lock(&mr_lock);
+	mutex_unlock(&mr_lock);
+	lock_map_acquire(&p2p_imp_fence_map);
+	lock_map_release(&p2p_imp_fence_map);
+
+	dma_resv_unlock(&resv);
+	ww_acquire_fini(&ctx);
+	mutex_unlock(&p2p_imp.cpu_access_lock);
+
+	mutex_destroy(&mr_lock);
+	dma_resv_fini(&resv);
+}

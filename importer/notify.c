@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Invalidation from the exporter, and the in-flight access fence it waits
+ * on. This is where a real HCA would stop DMA to the region and zap its
+ * translation before the exporter moves or revokes the memory.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-resv.h>
+#include <linux/minmax.h>
+#include <kunit/visibility.h>
+
+#include "dmabuf_p2p_compat.h"
+#include "p2p_imp.h"
+
+/* Called with the resv held, after the MR was found mapped. */
+void p2p_imp_fence_begin(struct p2p_imp_mr *mr)
+{
+	dma_resv_assert_held(mr->dmabuf->resv);
+	lock_map_acquire_read(&p2p_imp_fence_map);
+	atomic_inc(&mr->inflight);
+}
+EXPORT_SYMBOL_IF_KUNIT(p2p_imp_fence_begin);
+
+void p2p_imp_fence_end(struct p2p_imp_mr *mr)
+{
+	if (atomic_dec_and_test(&mr->inflight))
+		wake_up_all(&mr->fence_wq);
+	lock_map_release(&p2p_imp_fence_map);
+}
+EXPORT_SYMBOL_IF_KUNIT(p2p_imp_fence_end);
+
+/*
+ * New accesses cannot start while we hold the resv, so this only drains
+ * the ones already running. They never block while in flight, so the
+ * timeout is a safety net: past it we say so and carry on, since the
+ * CPU-side copies go through a vmap the unmap does not tear down.
+ */
+static void p2p_imp_fence_wait(struct p2p_imp_mr *mr)
+{
+	dma_resv_assert_held(mr->dmabuf->resv);
+
+	lock_map_acquire(&p2p_imp_fence_map);
+	if (!wait_event_timeout(mr->fence_wq, !atomic_read(&mr->inflight),
+				P2P_IMP_FENCE_TIMEOUT))
+		pr_warn_ratelimited("move_notify: %d accesses still in flight\n",
+				    atomic_read(&mr->inflight));
+	lock_map_release(&p2p_imp_fence_map);
+}
+
+/*
+ * A pinned MR cannot fault, so losing its mapping is final (the revocable
+ * pinned model of RDMA): unmap, unpin and report it revoked for good.
+ */
+static void p2p_imp_move_notify(struct dma_buf_attachment *attach)
+{
+	struct p2p_imp_mr *mr = attach->importer_priv;
+	u32 delay = READ_ONCE(p2p_imp.move_notify_delay_ms);
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+
+	if (delay)
+		msleep(min_t(u32, delay, P2P_IMP_MAX_DELAY_MS));
+
+	mutex_lock(&mr->lock);
+	mr->invalidations++;
+	if (mr->sgt)
+		mr->state = mr->pinned ? P2P_MR_STATE_REVOKED :
+					 P2P_MR_STATE_INVALIDATED;
+	mutex_unlock(&mr->lock);
+
+	p2p_imp_fence_wait(mr);
+	p2p_imp_mr_unmap_locked(mr);
+
+	if (mr->pinned) {
+		dma_buf_unpin(attach);
+		mr->pinned = false;
+		mr->pin_lost = true;
+	}
+}
+
+const struct dma_buf_attach_ops p2p_imp_attach_ops = {
+	.allow_peer2peer = true,
+	.P2P_INVALIDATE_OP = p2p_imp_move_notify,
+};

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internals of the mock RDMA importer, shared by its files and its KUnit
+ * suites.
+ *
+ * Lock order, outermost first:
+ *
+ *   p2p_imp.cpu_access_lock
+ *     -> dma_resv of the dma-buf (reservation_ww_class)
+ *       -> p2p_imp_mr.lock
+ *       -> p2p_imp_fence_map (the in-flight access "hardware fence")
+ *
+ * move_notify is called by the exporter with the resv held and only takes
+ * the two locks below it. No importer path takes the resv while holding
+ * p2p_imp_mr.lock or an in-flight reference, and no user memory is touched
+ * under any of them: dma_resv_lockdep() primes mmap_lock -> resv, so a fault
+ * there could deadlock against a revoke.
+ */
+#ifndef _DMABUF_P2P_IMP_H
+#define _DMABUF_P2P_IMP_H
+
+#include <linux/atomic.h>
+#include <linux/dma-buf.h>
+#include <linux/kref.h>
+#include <linux/lockdep.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include "dmabuf_p2p_importer.h"
+
+struct device;
+
+struct p2p_imp {
+	struct device *dma_dev;		/* the "HCA": DMA device of attachments */
+	struct workqueue_struct *wq;	/* deferred MR teardown */
+	/*
+	 * Serialises our dma_buf_begin_cpu_access() calls: udmabuf creates its
+	 * CPU-sync sg_table on first use without a lock, and two racing first
+	 * calls leak one.
+	 */
+	struct mutex cpu_access_lock;
+	atomic_t fail_next_map;		/* debugfs: positive errno, one shot */
+	u32 move_notify_delay_ms;	/* debugfs */
+	struct dentry *debugfs;
+};
+
+extern struct p2p_imp p2p_imp;
+
+/* Caps a user-set move_notify delay well below the hung-task timeout. */
+#define P2P_IMP_MAX_DELAY_MS	10000
+/* How long move_notify waits for in-flight accesses before giving up. */
+#define P2P_IMP_FENCE_TIMEOUT	(10 * HZ)
+
+struct p2p_imp_mr {
+	struct kref ref;	/* one for the context's table, one per user */
+	struct dma_buf *dmabuf;	/* our own reference, dropped last */
+	struct dma_buf_attachment *attach;
+	u64 offset;		/* into the dma-buf */
+	u64 length;
+	u32 flags;		/* P2P_MR_* */
+	u32 access;		/* P2P_MR_ACCESS_* */
+
+	/* Protected by dmabuf->resv. */
+	struct sg_table *sgt;	/* current mapping, NULL when invalidated */
+	bool pinned;		/* we hold a dma_buf_pin() */
+	bool pin_lost;		/* a pinned MR was revoked: never remapped */
+	bool mapped_once;
+
+	/*
+	 * Nests inside dmabuf->resv. Guards the snapshot QUERY_MR reads
+	 * without taking the resv; writers hold both.
+	 */
+	struct mutex lock;
+	u32 state;		/* enum p2p_mr_state */
+	u32 nents;
+	u64 generation;
+	u64 invalidations;
+	u64 remaps;
+	u64 mapped_length;
+
+	/* Accesses between p2p_imp_fence_begin() and _end(). */
+	atomic_t inflight;
+	wait_queue_head_t fence_wq;
+
+	bool deferred;		/* last put tears down from p2p_imp.wq */
+	struct work_struct teardown_work;
+};
+
+/* Per open() of the misc device. */
+struct p2p_imp_ctx {
+	struct xarray mrs;	/* handle -> MR, holding one reference */
+};
+
+/* lockdep.c */
+void p2p_imp_mr_lock_init(struct mutex *lock);
+void p2p_imp_lockdep_prime(void);
+#ifdef CONFIG_LOCKDEP
+extern struct lockdep_map p2p_imp_fence_map;
+#endif
+
+/* mr.c */
+struct p2p_imp_mr *p2p_imp_mr_create(struct dma_buf *dmabuf, u64 offset,
+				     u64 length, u32 flags, u32 access);
+void p2p_imp_mr_put(struct p2p_imp_mr *mr);
+void p2p_imp_mr_put_deferred(struct p2p_imp_mr *mr);
+void p2p_imp_mr_query(struct p2p_imp_mr *mr, struct p2p_query_mr *q);
+int p2p_imp_mr_map_locked(struct p2p_imp_mr *mr);
+void p2p_imp_mr_unmap_locked(struct p2p_imp_mr *mr);
+u32 p2p_imp_sgt_span(struct sg_table *sgt, u64 start, u64 end,
+		     struct p2p_dma_seg *segs, u64 *covered);
+void p2p_imp_flush_deferred(void);
+
+static inline void p2p_imp_mr_get(struct p2p_imp_mr *mr)
+{
+	kref_get(&mr->ref);
+}
+
+/* notify.c */
+extern const struct dma_buf_attach_ops p2p_imp_attach_ops;
+void p2p_imp_fence_begin(struct p2p_imp_mr *mr);
+void p2p_imp_fence_end(struct p2p_imp_mr *mr);
+
+/* access.c */
+int p2p_imp_mr_check_range(const struct p2p_imp_mr *mr, u64 off, u64 len);
+int p2p_imp_mr_xfer_allowed(const struct p2p_imp_mr *mr, bool write);
+int p2p_imp_mr_xfer(struct p2p_imp_mr *mr, u64 off, void *buf, size_t len,
+		    bool write);
+struct p2p_dma_seg *p2p_imp_mr_segs(struct p2p_imp_mr *mr, u64 off, u64 len,
+				    u32 *nsegs);
+
+/* ctx.c */
+struct p2p_imp_ctx *p2p_imp_ctx_create(void);
+void p2p_imp_ctx_destroy(struct p2p_imp_ctx *ctx);
+int p2p_imp_ctx_reserve(struct p2p_imp_ctx *ctx, u32 *handle);
+void p2p_imp_ctx_commit(struct p2p_imp_ctx *ctx, u32 handle,
+			struct p2p_imp_mr *mr);
+void p2p_imp_ctx_unreserve(struct p2p_imp_ctx *ctx, u32 handle);
+struct p2p_imp_mr *p2p_imp_ctx_lookup(struct p2p_imp_ctx *ctx, u32 handle);
+struct p2p_imp_mr *p2p_imp_ctx_remove(struct p2p_imp_ctx *ctx, u32 handle);
+
+/* ioctl.c */
+long p2p_imp_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+/* debugfs.c */
+void p2p_imp_debugfs_init(void);
+void p2p_imp_debugfs_exit(void);
+
+#endif /* _DMABUF_P2P_IMP_H */
