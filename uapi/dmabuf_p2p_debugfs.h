@@ -20,6 +20,15 @@
  *   bug_sync_put        rw: NEGATIVE CONTROL. "1": revoke drops its buffer
  *                          reference with __fput_sync() under memory_lock,
  *                          the 2024 bug class; the rig must catch it.
+ *   skip_p2p_distance   rw: "1": attach accepts PCI importers that
+ *                          pci_p2pdma_distance() rejects (CONFIG_PCI_P2PDMA
+ *                          kernels only; QEMU's host bridges are not on the
+ *                          kernel's P2P whitelist). Non-PCI importers are
+ *                          never distance-checked.
+ *
+ * Revoke and unrevoke each call the importers' move_notify once per
+ * attachment (as upstream does); a revoke while already revoked calls none.
+ * fail_next_* values above 4095 (MAX_ERRNO) make it fail with -EINVAL.
  *
  * A buffer is named by the inode number of its dma-buf file (fstat st_ino).
  *

@@ -5,7 +5,6 @@
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE=${DMABUF_P2P_CACHE:-$HOME/.cache/dmabuf-p2p}
 FRAGMENT=$REPO/tests/vm/config
-SRC_TAR=$(ls /usr/src/linux-source-6.12.tar.xz 2>/dev/null)
 
 die() { echo "vm: $*" >&2; exit 1; }
 log() { echo "vm: $*" >&2; }

@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The dma-buf core: buffers over slices of a provider's MMIO, their
+ * attachments and mappings, and their release. Revocation is in revoke.c.
+ */
+#include <linux/delay.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
+#include <linux/fcntl.h>
+#include <linux/fs.h>
+#include <linux/overflow.h>
+#include <linux/pci.h>
+#include <linux/pci-p2pdma.h>
+#include <linux/scatterlist.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <kunit/visibility.h>
+
+#include "dmabuf_p2p_debugfs.h"
+#include "p2p_exp.h"
+
+static const struct dma_buf_ops p2p_exp_dmabuf_ops;
+
+struct p2p_exp_buf *p2p_exp_buf_from_dmabuf(struct dma_buf *dmabuf)
+{
+	return dmabuf->ops == &p2p_exp_dmabuf_ops ? dmabuf->priv : NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(p2p_exp_buf_from_dmabuf);
+
+/*
+ * The P2P distance machinery only knows PCI devices. Importers that are not
+ * below a PCI device (the project's misc importer, platform masters, KUnit
+ * devices) cannot be judged by it; we let them attach, since refusing them
+ * would refuse every non-PCI importer outright, and their mapping still goes
+ * through dma_map_resource(), which sets up any IOMMU translation they need.
+ */
+static int p2p_exp_check_distance(struct p2p_exp_buf *buf,
+				  struct device *importer)
+{
+	struct device *d;
+
+	if (!IS_ENABLED(CONFIG_PCI_P2PDMA) || !dev_is_pci(buf->exp_dev) ||
+	    READ_ONCE(p2p_exp_knobs.skip_p2p_distance))
+		return 0;
+
+	for (d = importer; d && !dev_is_pci(d); d = d->parent)
+		;
+	if (!d)
+		return 0;
+
+	if (pci_p2pdma_distance_many(to_pci_dev(buf->exp_dev), &importer, 1,
+				     false) < 0) {
+		dev_dbg(importer, "ino %lu: no P2P path to %s\n", buf->ino,
+			dev_name(buf->exp_dev));
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static int p2p_exp_attach(struct dma_buf *dmabuf,
+			  struct dma_buf_attachment *attach)
+{
+	struct p2p_exp_buf *buf = dmabuf->priv;
+	int ret;
+
+	/*
+	 * A static importer keeps its mapping for the attachment's lifetime
+	 * and cannot be told that the MMIO went away.
+	 */
+	if (!dma_buf_attachment_is_dynamic(attach)) {
+		dev_dbg(attach->dev, "ino %lu: static importer refused\n",
+			buf->ino);
+		return -EOPNOTSUPP;
+	}
+	if (!attach->peer2peer) {
+		dev_dbg(attach->dev, "ino %lu: importer cannot do P2P\n",
+			buf->ino);
+		return -EOPNOTSUPP;
+	}
+	/* dma_map_resource() would WARN at map time; refuse it here. */
+	if (!attach->dev->dma_mask) {
+		dev_dbg(attach->dev, "ino %lu: importer has no DMA mask\n",
+			buf->ino);
+		return -EINVAL;
+	}
+
+	ret = p2p_exp_knob_take_errno(&p2p_exp_knobs.fail_next_attach);
+	if (ret)
+		return ret;
+
+	/* Cheap early exit; the answer that counts is taken under resv. */
+	if (READ_ONCE(buf->revoked))
+		return -ENODEV;
+
+	ret = p2p_exp_check_distance(buf, attach->dev);
+	if (ret)
+		return ret;
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	if (buf->revoked)
+		ret = -ENODEV;
+	else
+		atomic_inc(&buf->stats.attaches);
+	dma_resv_unlock(dmabuf->resv);
+	return ret;
+}
+
+/*
+ * 6.12 treats an exporter without .pin as "not dynamic" and then maps and
+ * caches the sg_table at attach time, which a revoke could not take back.
+ * With DMABUF_MOVE_NOTIFY=n the core pins around every map, so pin has to
+ * succeed while the buffer is valid; a pinned importer is still told about
+ * a revoke through move_notify.
+ */
+static int p2p_exp_pin(struct dma_buf_attachment *attach)
+{
+	struct p2p_exp_buf *buf = attach->dmabuf->priv;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+	return buf->revoked ? -ENODEV : 0;
+}
+
+static void p2p_exp_unpin(struct dma_buf_attachment *attach)
+{
+}
+
+static void p2p_exp_unmap_sg(struct device *dev, struct scatterlist *sgl,
+			     unsigned int n, enum dma_data_direction dir)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sg(sgl, sg, n, i)
+		dma_unmap_resource(dev, sg_dma_address(sg), sg_dma_len(sg),
+				   dir, DMA_ATTR_SKIP_CPU_SYNC);
+}
+
+/*
+ * One entry per max-segment-size chunk, each chunk mapped on its own, no
+ * struct pages behind any of it. The chunk is kept page aligned so every
+ * entry but a range's last one is a whole number of pages.
+ */
+static struct sg_table *p2p_exp_map_ranges(struct device *dev,
+					   const struct p2p_exp_range *ranges,
+					   u32 nr_ranges,
+					   enum dma_data_direction dir)
+{
+	unsigned int seg = dma_get_max_seg_size(dev);
+	unsigned int chunk = seg >= PAGE_SIZE ? round_down(seg, PAGE_SIZE) : seg;
+	unsigned int mapped = 0;
+	struct scatterlist *sg;
+	struct sg_table *sgt;
+	u64 nents = 0;
+	u32 i;
+	int ret;
+
+	for (i = 0; i < nr_ranges; i++)
+		nents += DIV_ROUND_UP_ULL(ranges[i].len, chunk);
+	if (!nents || nents > UINT_MAX)
+		return ERR_PTR(-E2BIG);
+
+	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
+	if (!sgt)
+		return ERR_PTR(-ENOMEM);
+	ret = sg_alloc_table(sgt, nents, GFP_KERNEL);
+	if (ret)
+		goto err_free;
+
+	sg = sgt->sgl;
+	for (i = 0; i < nr_ranges; i++) {
+		u64 off = 0;
+
+		while (off < ranges[i].len) {
+			unsigned int len = min_t(u64, ranges[i].len - off, chunk);
+			dma_addr_t addr;
+
+			addr = dma_map_resource(dev, ranges[i].phys + off, len,
+						dir, DMA_ATTR_SKIP_CPU_SYNC);
+			if (dma_mapping_error(dev, addr)) {
+				ret = -EIO;
+				goto err_unmap;
+			}
+			sg_set_page(sg, NULL, len, 0);
+			sg_dma_address(sg) = addr;
+			sg_dma_len(sg) = len;
+			mapped++;
+			off += len;
+			sg = sg_next(sg);
+		}
+	}
+	return sgt;
+
+err_unmap:
+	p2p_exp_unmap_sg(dev, sgt->sgl, mapped, dir);
+	sg_free_table(sgt);
+err_free:
+	kfree(sgt);
+	return ERR_PTR(ret);
+}
+
+static struct sg_table *p2p_exp_map(struct dma_buf_attachment *attach,
+				    enum dma_data_direction dir)
+{
+	struct p2p_exp_buf *buf = attach->dmabuf->priv;
+	struct sg_table *sgt;
+	int ret;
+
+	/* Dynamic importers map under resv; a static one never got here. */
+	dma_resv_assert_held(attach->dmabuf->resv);
+
+	if (buf->revoked)
+		return ERR_PTR(-ENODEV);
+
+	ret = p2p_exp_knob_take_errno(&p2p_exp_knobs.fail_next_map);
+	if (ret)
+		return ERR_PTR(ret);
+
+	sgt = p2p_exp_map_ranges(attach->dev, buf->ranges, buf->nr_ranges,
+				 dir);
+	if (IS_ERR(sgt))
+		dev_dbg(attach->dev, "ino %lu: map failed %ld\n", buf->ino,
+			PTR_ERR(sgt));
+	else
+		atomic_inc(&buf->stats.maps);
+	return sgt;
+}
+
+static void p2p_exp_unmap(struct dma_buf_attachment *attach,
+			  struct sg_table *sgt, enum dma_data_direction dir)
+{
+	p2p_exp_unmap_sg(attach->dev, sgt->sgl, sgt->nents, dir);
+	sg_free_table(sgt);
+	kfree(sgt);
+}
+
+static void p2p_exp_release(struct dma_buf *dmabuf)
+{
+	struct p2p_exp_buf *buf = dmabuf->priv;
+	enum p2p_exp_rel_path path = p2p_exp_release_path();
+	struct p2p_exp_provider *prov = buf->prov;
+	u32 delay = READ_ONCE(p2p_exp_knobs.release_delay_ms);
+
+	if (delay)
+		msleep(delay);
+
+	/*
+	 * Taking the provider lock is safe only because no revoker ever
+	 * drops the last reference synchronously while holding it (see
+	 * revoke.c, and bug_sync_put for what happens otherwise).
+	 */
+	if (prov) {
+		down_write(prov->lock);
+		list_del(&buf->node);
+		up_write(prov->lock);
+		prov->ops->put(prov);
+	}
+
+	p2p_exp_log_release(buf, path);
+	put_device(buf->exp_dev);
+	kfree(buf);
+}
+
+static const struct dma_buf_ops p2p_exp_dmabuf_ops = {
+	.attach = p2p_exp_attach,
+	.pin = p2p_exp_pin,
+	.unpin = p2p_exp_unpin,
+	.map_dma_buf = p2p_exp_map,
+	.unmap_dma_buf = p2p_exp_unmap,
+	.release = p2p_exp_release,
+};
+
+/*
+ * Checks of the request header. open_flags may carry the access mode and
+ * O_CLOEXEC only; anything else would end up in the dma-buf file's flags.
+ */
+int p2p_exp_check_request(struct device *dev, u32 flags, u32 open_flags,
+			  u32 nr_ranges)
+{
+	if (flags) {
+		dev_dbg(dev, "dma-buf request: flags %#x must be 0\n", flags);
+		return -EINVAL;
+	}
+	if ((open_flags & ~(O_CLOEXEC | O_ACCMODE)) ||
+	    (open_flags & O_ACCMODE) == O_ACCMODE) {
+		dev_dbg(dev, "dma-buf request: bad open_flags %#x\n",
+			open_flags);
+		return -EINVAL;
+	}
+	if (!nr_ranges) {
+		dev_dbg(dev, "dma-buf request: no ranges\n");
+		return -EINVAL;
+	}
+	if (nr_ranges > DMABUF_P2P_MAX_RANGES) {
+		dev_dbg(dev, "dma-buf request: %u ranges, max %u\n", nr_ranges,
+			DMABUF_P2P_MAX_RANGES);
+		return -E2BIG;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(p2p_exp_check_request);
+
+static int p2p_exp_check_ranges(struct device *dev,
+				const struct vfio_region_dma_range *ranges,
+				u32 nr_ranges, u64 bar_size, u64 *total)
+{
+	u64 sum = 0, end;
+	u32 i;
+
+	for (i = 0; i < nr_ranges; i++) {
+		u64 off = ranges[i].offset, len = ranges[i].length;
+
+		if (!len || !PAGE_ALIGNED(off) || !PAGE_ALIGNED(len)) {
+			dev_dbg(dev, "range %u: %#llx+%#llx empty or unaligned\n",
+				i, off, len);
+			return -EINVAL;
+		}
+		if (check_add_overflow(off, len, &end)) {
+			dev_dbg(dev, "range %u: %#llx+%#llx overflows\n", i,
+				off, len);
+			return -EOVERFLOW;
+		}
+		if (end > bar_size) {
+			dev_dbg(dev, "range %u: %#llx+%#llx beyond BAR size %#llx\n",
+				i, off, len, bar_size);
+			return -EINVAL;
+		}
+		/* Each len <= bar_size, so 64 of them cannot wrap. */
+		sum += len;
+	}
+	if (sum > bar_size) {
+		dev_dbg(dev, "ranges total %#llx above BAR size %#llx\n", sum,
+			bar_size);
+		return -EINVAL;
+	}
+	*total = sum;
+	return 0;
+}
+
+struct dma_buf *p2p_exp_buf_create(struct p2p_exp_provider *prov, u32 bar,
+				   const struct vfio_region_dma_range *ranges,
+				   u32 nr_ranges, u32 open_flags)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
+	struct p2p_exp_buf *buf;
+	struct dma_buf *dmabuf;
+	phys_addr_t base;
+	u64 bar_size, total;
+	u32 i;
+	int ret;
+
+	ret = p2p_exp_check_request(prov->dev, 0, open_flags, nr_ranges);
+	if (ret)
+		return ERR_PTR(ret);
+
+	ret = prov->ops->bar_range(prov, bar, &base, &bar_size);
+	if (ret) {
+		dev_dbg(prov->dev, "region %u: no memory BAR (%d)\n", bar, ret);
+		return ERR_PTR(ret);
+	}
+
+	ret = p2p_exp_check_ranges(prov->dev, ranges, nr_ranges, bar_size,
+				   &total);
+	if (ret)
+		return ERR_PTR(ret);
+
+	buf = kzalloc(struct_size(buf, ranges, nr_ranges), GFP_KERNEL);
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	buf->nr_ranges = nr_ranges;
+	for (i = 0; i < nr_ranges; i++) {
+		buf->ranges[i].phys = base + ranges[i].offset;
+		buf->ranges[i].len = ranges[i].length;
+	}
+	buf->size = total;
+	buf->revoked = true;
+	INIT_LIST_HEAD(&buf->node);
+	buf->exp_dev = get_device(prov->dev);
+
+	exp_info.ops = &p2p_exp_dmabuf_ops;
+	exp_info.owner = THIS_MODULE;
+	exp_info.size = total;
+	exp_info.flags = open_flags;
+	exp_info.priv = buf;
+	dmabuf = dma_buf_export(&exp_info);
+	if (IS_ERR(dmabuf)) {
+		put_device(buf->exp_dev);
+		kfree(buf);
+		return dmabuf;
+	}
+	buf->dmabuf = dmabuf;
+	buf->ino = file_inode(dmabuf->file)->i_ino;
+
+	/*
+	 * Created revoked when the MMIO is off, like upstream. The sync also
+	 * catches MMIO that went away behind our back, so old and new buffers
+	 * of the device agree.
+	 */
+	down_write(prov->lock);
+	if (!prov->live) {
+		up_write(prov->lock);
+		dev_dbg(prov->dev, "dma-buf request: device is closed\n");
+		/* Not linked yet: the release will not touch the provider. */
+		dma_buf_put(dmabuf);
+		return ERR_PTR(-ENODEV);
+	}
+	p2p_exp_sync_locked(prov);
+	buf->revoked = prov->revoked;
+	buf->prov = prov;
+	prov->ops->get(prov);
+	list_add_tail(&buf->node, &prov->bufs);
+	up_write(prov->lock);
+
+	return dmabuf;
+}
+EXPORT_SYMBOL_IF_KUNIT(p2p_exp_buf_create);
+
+void p2p_exp_bufs_show(struct seq_file *m, struct p2p_exp_provider *prov)
+{
+	struct p2p_exp_buf *buf;
+
+	down_read(prov->lock);
+	list_for_each_entry(buf, &prov->bufs, node)
+		seq_printf(m, P2P_EXP_BUF_FMT, buf->ino, buf->size,
+			   buf->revoked, atomic_read(&buf->stats.attaches),
+			   atomic_read(&buf->stats.maps),
+			   atomic_read(&buf->stats.revokes),
+			   atomic_read(&buf->stats.unrevokes));
+	up_read(prov->lock);
+}

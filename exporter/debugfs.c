@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test knobs and counters under /sys/kernel/debug/dmabuf_p2p_exp/; names
+ * and formats are fixed in uapi/dmabuf_p2p_debugfs.h. Every knob is a
+ * plain state read by the code paths it affects: no knob holds a lock or a
+ * reference across a return to userspace.
+ */
+#include <linux/debugfs.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/kstrtox.h>
+#include <linux/pci.h>
+#include <linux/seq_file.h>
+#include <kunit/visibility.h>
+
+#include "dmabuf_p2p_debugfs.h"
+#include "p2p_exp.h"
+
+struct p2p_exp_knobs p2p_exp_knobs;
+EXPORT_SYMBOL_IF_KUNIT(p2p_exp_knobs);
+
+static struct dentry *p2p_exp_dbg_root;
+
+/* One-shot failure injection: returns -errno once, then the knob is off. */
+int p2p_exp_knob_take_errno(u32 *knob)
+{
+	u32 err;
+
+	if (!READ_ONCE(*knob))
+		return 0;
+	err = xchg(knob, 0);
+	if (!err)
+		return 0;
+	return err <= MAX_ERRNO ? -(int)err : -EINVAL;
+}
+EXPORT_SYMBOL_IF_KUNIT(p2p_exp_knob_take_errno);
+
+static int p2p_exp_releases_show(struct seq_file *m, void *unused)
+{
+	p2p_exp_log_show(m);
+	return 0;
+}
+
+static int p2p_exp_releases_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, p2p_exp_releases_show, NULL);
+}
+
+static ssize_t p2p_exp_releases_write(struct file *file,
+				      const char __user *ubuf, size_t count,
+				      loff_t *ppos)
+{
+	p2p_exp_log_clear();
+	return count;
+}
+
+static const struct file_operations p2p_exp_releases_fops = {
+	.owner = THIS_MODULE,
+	.open = p2p_exp_releases_open,
+	.read = seq_read,
+	.write = p2p_exp_releases_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+static int p2p_exp_buffers_show(struct seq_file *m, void *unused)
+{
+	struct p2p_exp_vdev *vdev = m->private;
+
+	p2p_exp_bufs_show(m, &vdev->prov);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(p2p_exp_buffers);
+
+static ssize_t p2p_exp_revoke_read(struct file *file, char __user *ubuf,
+				   size_t count, loff_t *ppos)
+{
+	struct p2p_exp_vdev *vdev = file->private_data;
+	char val[2] = { READ_ONCE(vdev->prov.forced) ? '1' : '0', '\n' };
+
+	return simple_read_from_buffer(ubuf, count, ppos, val, sizeof(val));
+}
+
+static ssize_t p2p_exp_revoke_write(struct file *file,
+				    const char __user *ubuf, size_t count,
+				    loff_t *ppos)
+{
+	struct p2p_exp_vdev *vdev = file->private_data;
+	bool revoke;
+	int ret;
+
+	ret = kstrtobool_from_user(ubuf, count, &revoke);
+	if (ret)
+		return ret;
+	p2p_exp_trigger_force(vdev, revoke);
+	return count;
+}
+
+static const struct file_operations p2p_exp_revoke_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = p2p_exp_revoke_read,
+	.write = p2p_exp_revoke_write,
+	.llseek = default_llseek,
+};
+
+void p2p_exp_debugfs_add_dev(struct p2p_exp_vdev *vdev)
+{
+	vdev->dbg = debugfs_create_dir(pci_name(vdev->core.pdev),
+				       p2p_exp_dbg_root);
+	debugfs_create_file("revoke", 0600, vdev->dbg, vdev,
+			    &p2p_exp_revoke_fops);
+	debugfs_create_file("buffers", 0400, vdev->dbg, vdev,
+			    &p2p_exp_buffers_fops);
+}
+
+/* debugfs waits for readers and writers still inside these files. */
+void p2p_exp_debugfs_remove_dev(struct p2p_exp_vdev *vdev)
+{
+	debugfs_remove(vdev->dbg);
+	vdev->dbg = NULL;
+}
+
+void p2p_exp_debugfs_init(void)
+{
+	struct dentry *root = debugfs_create_dir("dmabuf_p2p_exp", NULL);
+
+	p2p_exp_dbg_root = root;
+	debugfs_create_file("releases", 0600, root, NULL,
+			    &p2p_exp_releases_fops);
+	debugfs_create_u32("release_delay_ms", 0600, root,
+			   &p2p_exp_knobs.release_delay_ms);
+	debugfs_create_u32("revoke_hold_ms", 0600, root,
+			   &p2p_exp_knobs.revoke_hold_ms);
+	debugfs_create_u32("fail_next_attach", 0600, root,
+			   &p2p_exp_knobs.fail_next_attach);
+	debugfs_create_u32("fail_next_map", 0600, root,
+			   &p2p_exp_knobs.fail_next_map);
+	debugfs_create_u32("bug_sync_put", 0600, root,
+			   &p2p_exp_knobs.bug_sync_put);
+	debugfs_create_u32("skip_p2p_distance", 0600, root,
+			   &p2p_exp_knobs.skip_p2p_distance);
+}
+
+void p2p_exp_debugfs_exit(void)
+{
+	debugfs_remove(p2p_exp_dbg_root);
+	p2p_exp_dbg_root = NULL;
+}

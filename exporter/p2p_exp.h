@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dmabuf_p2p_exp internals.
+ *
+ * The dma-buf core (buf.c, revoke.c) never looks at vfio or config space; it
+ * sees the exporting device only through struct p2p_exp_provider. The vfio-pci
+ * variant driver (main.c, provider_vfio.c, triggers.c) is one provider; the
+ * KUnit suites bring a fake one without any PCI device.
+ *
+ * Lock order, outermost first. Every lock below is documented again where
+ * it is declared.
+ *
+ *   p2p_exp_vdev.trigger_lock    one whole trigger sequence of one device
+ *   p2p_exp_hot_reset_lock       a hot reset that blocks several devices
+ *   p2p_exp_devs_lock            the list of bound devices
+ *   *p2p_exp_provider.lock       vfio's memory_lock: MMIO state, buffer list
+ *   dma_buf.resv                 a buffer's revoked flag, its attachments
+ *   importer locks               taken by move_notify
+ *
+ * vfio core calls open_device/close_device with dev_set->lock held and takes
+ * memory_lock below it; those two callbacks therefore take only memory_lock,
+ * never trigger_lock. Nothing here calls into vfio core or touches user
+ * memory while holding memory_lock (vfio's fault handler takes memory_lock
+ * under mmap_lock).
+ */
+#ifndef _DMABUF_P2P_EXP_H
+#define _DMABUF_P2P_EXP_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/types.h>
+#include <linux/vfio_pci_core.h>
+
+#include "dmabuf_p2p_vfio.h"
+
+struct dma_buf;
+struct seq_file;
+struct p2p_exp_provider;
+
+/* Where the MMIO is and whether it decodes; implemented per provider. */
+struct p2p_exp_provider_ops {
+	/*
+	 * Physical base and size of memory BAR @bar. -ENODEV when @bar is
+	 * not a BAR index at all (ROM, config, VGA, device regions), -EINVAL
+	 * when it is a BAR without usable MMIO (I/O port, unset, size 0).
+	 */
+	int (*bar_range)(struct p2p_exp_provider *prov, u32 bar,
+			 phys_addr_t *base, u64 *size);
+	/* Whether the MMIO decodes right now. Called with *lock held. */
+	bool (*mmio_enabled)(struct p2p_exp_provider *prov);
+	/*
+	 * Keep alive the memory holding this struct and *lock. A buffer
+	 * holds one reference while it is linked, so its release can still
+	 * take *lock after the device is gone.
+	 */
+	void (*get)(struct p2p_exp_provider *prov);
+	void (*put)(struct p2p_exp_provider *prov);
+};
+
+struct p2p_exp_provider {
+	const struct p2p_exp_provider_ops *ops;
+	/* The exporting device: P2P distance, messages. */
+	struct device *dev;
+	/*
+	 * Guards the MMIO state and everything below (vfio: memory_lock).
+	 * Held for write to change a buffer's revoked state or the list,
+	 * for read to look at them. Order: after trigger_lock, before resv.
+	 */
+	struct rw_semaphore *lock;
+	struct list_head bufs;
+	/* Triggers in flight that may take the MMIO away. */
+	unsigned int blockers;
+	/* debugfs "revoke" = 1 */
+	bool forced;
+	/* Between open_device and close_device. */
+	bool live;
+	/* The state last applied to every buffer on @bufs. */
+	bool revoked;
+};
+
+struct p2p_exp_range {
+	phys_addr_t phys;
+	u64 len;
+};
+
+struct p2p_exp_stats {
+	atomic_t attaches;
+	atomic_t maps;
+	atomic_t revokes;
+	atomic_t unrevokes;
+};
+
+struct p2p_exp_buf {
+	struct dma_buf *dmabuf;
+	/*
+	 * NULL once close_device cut the buffer off its device. Only written
+	 * under *prov->lock by someone holding a file reference, so the
+	 * release (which runs after the last reference) reads it unlocked.
+	 */
+	struct p2p_exp_provider *prov;
+	/* On prov->bufs, under *prov->lock. */
+	struct list_head node;
+	/* Our own reference: attach checks P2P distance without locks. */
+	struct device *exp_dev;
+	unsigned long ino;
+	u64 size;
+	/*
+	 * Written with both *prov->lock (write) and the resv lock held, so
+	 * either one is enough to read it. !revoked implies prov != NULL.
+	 */
+	bool revoked;
+	struct p2p_exp_stats stats;
+	u32 nr_ranges;
+	struct p2p_exp_range ranges[] __counted_by(nr_ranges);
+};
+
+/* buf.c and revoke.c: the dma-buf core */
+void p2p_exp_provider_init(struct p2p_exp_provider *prov,
+			   const struct p2p_exp_provider_ops *ops,
+			   struct device *dev, struct rw_semaphore *lock);
+void p2p_exp_provider_open(struct p2p_exp_provider *prov);
+void p2p_exp_provider_shutdown(struct p2p_exp_provider *prov);
+void p2p_exp_sync_locked(struct p2p_exp_provider *prov);
+void p2p_exp_block(struct p2p_exp_provider *prov);
+void p2p_exp_unblock(struct p2p_exp_provider *prov);
+void p2p_exp_resync(struct p2p_exp_provider *prov);
+void p2p_exp_set_forced(struct p2p_exp_provider *prov, bool forced);
+int p2p_exp_check_request(struct device *dev, u32 flags, u32 open_flags,
+			  u32 nr_ranges);
+struct dma_buf *p2p_exp_buf_create(struct p2p_exp_provider *prov, u32 bar,
+				   const struct vfio_region_dma_range *ranges,
+				   u32 nr_ranges, u32 open_flags);
+struct p2p_exp_buf *p2p_exp_buf_from_dmabuf(struct dma_buf *dmabuf);
+void p2p_exp_bufs_show(struct seq_file *m, struct p2p_exp_provider *prov);
+
+/* debugfs.c: test knobs, see uapi/dmabuf_p2p_debugfs.h */
+struct p2p_exp_knobs {
+	u32 release_delay_ms;
+	u32 revoke_hold_ms;
+	u32 fail_next_attach;
+	u32 fail_next_map;
+	u32 bug_sync_put;
+	u32 skip_p2p_distance;
+};
+
+extern struct p2p_exp_knobs p2p_exp_knobs;
+
+int p2p_exp_knob_take_errno(u32 *knob);
+void p2p_exp_debugfs_init(void);
+void p2p_exp_debugfs_exit(void);
+
+/* release_path.c: which path ran a release, and the release log */
+enum p2p_exp_rel_path {
+	P2P_EXP_PATH_CLOSE,
+	P2P_EXP_PATH_TASK_WORK,
+	P2P_EXP_PATH_DELAYED,
+	P2P_EXP_PATH_EXIT,
+	P2P_EXP_PATH_OTHER,
+};
+
+#define P2P_EXP_SEEN_SYNC	BIT(0)
+#define P2P_EXP_SEEN_DELAYED	BIT(1)
+#define P2P_EXP_SEEN_TASK_WORK	BIT(2)
+
+struct p2p_exp_rel_entry {
+	unsigned long ino;
+	enum p2p_exp_rel_path path;
+	u32 attaches;
+	u32 maps;
+	u32 revokes;
+	u32 unrevokes;
+};
+
+const char *p2p_exp_path_name(enum p2p_exp_rel_path path);
+unsigned int p2p_exp_classify_sym(const char *sym);
+enum p2p_exp_rel_path p2p_exp_classify(unsigned int task_flags,
+				       unsigned int seen);
+enum p2p_exp_rel_path p2p_exp_release_path(void);
+void p2p_exp_log_release(const struct p2p_exp_buf *buf,
+			 enum p2p_exp_rel_path path);
+bool p2p_exp_log_find(unsigned long ino, struct p2p_exp_rel_entry *out);
+void p2p_exp_log_show(struct seq_file *m);
+void p2p_exp_log_clear(void);
+
+/* The vfio-pci variant device. */
+struct p2p_exp_vdev {
+	struct vfio_pci_core_device core;
+	struct p2p_exp_provider prov;
+	/*
+	 * Serialises whole trigger sequences of this device (revoke, call
+	 * vfio core, unrevoke), so two of them cannot interleave. Outermost
+	 * in the lock order; never taken under dev_set->lock.
+	 */
+	struct mutex trigger_lock;
+	/* On p2p_exp_devs, under p2p_exp_devs_lock. */
+	struct list_head node;
+	/* Blocked by the hot reset in flight; under p2p_exp_hot_reset_lock. */
+	bool hot_reset_blocked;
+	u8 af_cap;
+	struct dentry *dbg;
+};
+
+/* provider_vfio.c */
+void p2p_exp_vfio_provider_init(struct p2p_exp_vdev *vdev);
+
+/* main.c */
+extern struct mutex p2p_exp_devs_lock;
+extern struct list_head p2p_exp_devs;
+
+/* feature.c */
+int p2p_exp_feature_dma_buf(struct p2p_exp_vdev *vdev, u32 flags,
+			    void __user *arg, size_t argsz);
+
+/* triggers.c */
+ssize_t p2p_exp_write(struct vfio_device *core_vdev, const char __user *buf,
+		      size_t count, loff_t *ppos);
+long p2p_exp_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
+		   unsigned long arg);
+int p2p_exp_device_feature(struct vfio_device *core_vdev, u32 flags,
+			   void __user *arg, size_t argsz);
+int p2p_exp_open_device(struct vfio_device *core_vdev);
+void p2p_exp_close_device(struct vfio_device *core_vdev);
+void p2p_exp_trigger_force(struct p2p_exp_vdev *vdev, bool revoke);
+
+/* debugfs.c, per device */
+void p2p_exp_debugfs_add_dev(struct p2p_exp_vdev *vdev);
+void p2p_exp_debugfs_remove_dev(struct p2p_exp_vdev *vdev);
+
+static inline struct p2p_exp_vdev *to_p2p_exp_vdev(struct vfio_device *core)
+{
+	return container_of(core, struct p2p_exp_vdev, core.vdev);
+}
+
+#endif /* _DMABUF_P2P_EXP_H */

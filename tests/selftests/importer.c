@@ -1,0 +1,896 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * importer: the mock RDMA importer against three exporters — udmabuf
+ * (page-backed: WRITE/READ round trips), vgem (a DRM exporter; and a
+ * non-P2P importer that our exporter must refuse), and our vfio exporter
+ * (DMA addresses of the BAR) — plus every bad input of the importer uAPI.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/udmabuf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "drm_min.h"
+
+#define NPAGES	4
+
+static void fill(uint8_t *p, size_t len, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)(i * 131 + seed * 17 + (i >> 9));
+}
+
+/* A udmabuf of @size bytes over a sealed memfd; skip if udmabuf is absent. */
+static int udmabuf_new(size_t size, int *memfd_out)
+{
+	struct udmabuf_create c = { 0 };
+	int dev, memfd, fd;
+
+	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	if (dev < 0 && errno == ENOENT)
+		SKIP("no /dev/udmabuf (CONFIG_UDMABUF off)");
+	ASSERT_SYSOK(dev);
+	memfd = memfd_create("dmabuf-p2p", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	ASSERT_SYSOK(memfd);
+	ASSERT_SYSOK(ftruncate(memfd, size));
+	ASSERT_SYSOK(fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK));
+	c.memfd = memfd;
+	c.flags = UDMABUF_FLAGS_CLOEXEC;
+	c.offset = 0;
+	c.size = size;
+	fd = ioctl(dev, UDMABUF_CREATE, &c);
+	ASSERT_SYSOK(fd);
+	close(dev);
+	if (memfd_out)
+		*memfd_out = memfd;
+	else
+		close(memfd);
+	return fd;
+}
+
+static uint8_t *map_memfd(int memfd, size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+
+	ASSERT_TRUE(p != MAP_FAILED);
+	return p;
+}
+
+static void query_mapped(int imp, uint32_t h, uint64_t len)
+{
+	struct p2p_query_mr q;
+
+	ASSERT_OK(p2p_imp_query(imp, h, &q));
+	tap_diag("mr %u: state=%s nents=%u mapped_length=%llu", h, p2p_mr_state_name(q.state),
+		 q.nents, (unsigned long long)q.mapped_length);
+	ASSERT_EQ(q.state, P2P_MR_STATE_MAPPED);
+	ASSERT_GE(q.nents, 1);
+	ASSERT_EQ(q.mapped_length, len);
+}
+
+static void roundtrip(int imp, uint32_t h, uint8_t *view, size_t len)
+{
+	uint8_t *buf = calloc(1, len), *out = calloc(1, len);
+
+	ASSERT_TRUE(buf && out);
+	/* importer -> memory */
+	fill(buf, len, 1);
+	ASSERT_OK(p2p_imp_write(imp, h, 0, buf, len));
+	ASSERT_EQ(memcmp(view, buf, len), 0);
+	/* memory -> importer */
+	fill(view, len, 2);
+	memset(out, 0, len);
+	ASSERT_OK(p2p_imp_read(imp, h, 0, out, len));
+	ASSERT_EQ(memcmp(out, view, len), 0);
+	free(buf);
+	free(out);
+}
+
+static void udmabuf_write_read_roundtrip(void)
+{
+	size_t size = NPAGES * p2p_page_size();
+	int imp, fd, memfd;
+	uint8_t *view;
+	uint32_t h;
+
+	imp = t_need_importer();
+	fd = udmabuf_new(size, &memfd);
+	view = map_memfd(memfd, size);
+	memset(view, 0, size);
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_ALL, &h));
+	roundtrip(imp, h, view, size);
+	query_mapped(imp, h, size);
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+}
+
+/* Byte-granular accesses inside a page and across a page boundary. */
+static void udmabuf_access_unaligned(void)
+{
+	size_t ps = p2p_page_size(), size = 2 * ps;
+	uint8_t buf[200], out[200];
+	int imp, fd, memfd;
+	uint8_t *view;
+	uint32_t h;
+
+	imp = t_need_importer();
+	fd = udmabuf_new(size, &memfd);
+	view = map_memfd(memfd, size);
+	memset(view, 0, size);
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_ALL, &h));
+	fill(buf, sizeof(buf), 3);
+	ASSERT_OK(p2p_imp_write(imp, h, 100, buf, 50));
+	ASSERT_EQ(memcmp(view + 100, buf, 50), 0);
+	ASSERT_EQ(view[99], 0);
+	ASSERT_EQ(view[150], 0);
+	ASSERT_OK(p2p_imp_write(imp, h, ps - 100, buf, 200));
+	ASSERT_EQ(memcmp(view + ps - 100, buf, 200), 0);
+	memset(out, 0, sizeof(out));
+	ASSERT_OK(p2p_imp_read(imp, h, ps - 100, out, 200));
+	ASSERT_EQ(memcmp(out, buf, 200), 0);
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+}
+
+/* An MR over pages 1..2 of a 4-page buffer writes exactly there. */
+static void udmabuf_partial_mr(void)
+{
+	size_t ps = p2p_page_size(), size = NPAGES * ps;
+	int imp, fd, memfd;
+	uint8_t *view, *buf, *zero;
+	uint32_t h;
+
+	imp = t_need_importer();
+	fd = udmabuf_new(size, &memfd);
+	view = map_memfd(memfd, size);
+	memset(view, 0, size);
+	buf = malloc(2 * ps);
+	zero = calloc(1, ps);
+	ASSERT_TRUE(buf && zero);
+	ASSERT_OK(p2p_imp_reg(imp, fd, ps, 2 * ps, 0, P2P_MR_ACCESS_ALL, &h));
+	fill(buf, 2 * ps, 4);
+	ASSERT_OK(p2p_imp_write(imp, h, 0, buf, 2 * ps));
+	ASSERT_EQ(memcmp(view + ps, buf, 2 * ps), 0);
+	ASSERT_EQ(memcmp(view, zero, ps), 0);
+	ASSERT_EQ(memcmp(view + 3 * ps, zero, ps), 0);
+	query_mapped(imp, h, 2 * ps);
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+}
+
+static void udmabuf_pinned_mr(void)
+{
+	size_t size = NPAGES * p2p_page_size();
+	int imp, fd, memfd;
+	uint8_t *view;
+	uint32_t h;
+
+	imp = t_need_importer();
+	fd = udmabuf_new(size, &memfd);
+	view = map_memfd(memfd, size);
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, P2P_MR_PINNED, P2P_MR_ACCESS_ALL, &h));
+	roundtrip(imp, h, view, size);
+	query_mapped(imp, h, size);
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+}
+
+/* An MR that may only be read refuses WRITE, and the other way round. */
+static void udmabuf_access_rights(void)
+{
+	size_t size = p2p_page_size();
+	uint8_t buf[64] = { 0 };
+	uint32_t hr, hw;
+	int imp, fd;
+
+	imp = t_need_importer();
+	fd = udmabuf_new(size, NULL);
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_READ, &hr));
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_WRITE, &hw));
+	ASSERT_OK(p2p_imp_read(imp, hr, 0, buf, sizeof(buf)));
+	ASSERT_ERR(p2p_imp_write(imp, hr, 0, buf, sizeof(buf)), EACCES, EPERM);
+	ASSERT_OK(p2p_imp_write(imp, hw, 0, buf, sizeof(buf)));
+	ASSERT_ERR(p2p_imp_read(imp, hw, 0, buf, sizeof(buf)), EACCES, EPERM);
+}
+
+/* The first /dev/dri/card* whose driver is vgem; skip if none. */
+static int open_vgem(void)
+{
+	struct p2p_drm_version v;
+	char name[32], path[64];
+	int i, fd;
+
+	for (i = 0; i < 16; i++) {
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(&v, 0, sizeof(v));
+		memset(name, 0, sizeof(name));
+		v.name = name;
+		v.name_len = sizeof(name) - 1;
+		if (!ioctl(fd, P2P_DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem")) {
+			tap_diag("vgem is %s", path);
+			return fd;
+		}
+		close(fd);
+	}
+	SKIP("no vgem DRM device under /dev/dri");
+}
+
+static void vgem_dumb_roundtrip(void)
+{
+	struct p2p_drm_mode_create_dumb cd = { .height = NPAGES, .width = 1024, .bpp = 32 };
+	struct p2p_drm_mode_map_dumb md = { 0 };
+	struct p2p_drm_prime_handle ph = { 0 };
+	int imp, card, fd;
+	uint8_t *view;
+	uint32_t h;
+	size_t size;
+
+	imp = t_need_importer();
+	card = open_vgem();
+	ASSERT_SYSOK(ioctl(card, P2P_DRM_IOCTL_MODE_CREATE_DUMB, &cd));
+	size = cd.size;
+	tap_diag("dumb buffer: handle %u, %zu bytes", cd.handle, size);
+	ASSERT_GE(size, p2p_page_size());
+	ph.handle = cd.handle;
+	ph.flags = O_CLOEXEC | O_RDWR;
+	ASSERT_SYSOK(ioctl(card, P2P_DRM_IOCTL_PRIME_HANDLE_TO_FD, &ph));
+	fd = ph.fd;
+	md.handle = cd.handle;
+	ASSERT_SYSOK(ioctl(card, P2P_DRM_IOCTL_MODE_MAP_DUMB, &md));
+	view = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, card, md.offset);
+	ASSERT_TRUE(view != MAP_FAILED);
+	memset(view, 0, size);
+	size &= ~(p2p_page_size() - 1);
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_ALL, &h));
+	roundtrip(imp, h, view, size);
+	query_mapped(imp, h, size);
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+}
+
+/* vgem attaches without peer2peer: our exporter must say no, cleanly. */
+static void vgem_import_of_p2p_buffer_refused(void)
+{
+	struct p2p_drm_prime_handle ph = { 0 };
+	struct p2p_buf_stat st;
+	struct tdev t;
+	int card, fd, imp;
+	uint32_t h;
+
+	card = open_vgem();
+	t_open_main(&t);
+	fd = t_create_pages(&t, 0, 1);
+	ph.fd = fd;
+	ASSERT_SYSERR(ioctl(card, P2P_DRM_IOCTL_PRIME_FD_TO_HANDLE, &ph), EOPNOTSUPP);
+	t_stat(t.dev.bdf, t_ino(fd), &st);
+	ASSERT_EQ(st.revoked, 0);
+	ASSERT_EQ(st.maps, 0);
+	/* The buffer is none the worse for it. */
+	imp = t_importer();
+	if (imp >= 0) {
+		ASSERT_OK(p2p_imp_reg(imp, fd, 0, t.page, 0, P2P_MR_ACCESS_ALL, &h));
+		ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+	}
+	close(fd);
+}
+
+/*
+ * Walk CHECK's segments for MR bytes [@mr_off, @mr_off + @len) of a buffer
+ * made of @r: lengths must add up, and in no-IOMMU mode each DMA address
+ * must be the BAR's physical address plus the range's offset.
+ */
+static void check_segments(struct tdev *t, int imp, uint32_t h, const struct p2p_range *r,
+			   unsigned int nr, uint64_t mr_off, uint64_t len)
+{
+	struct p2p_dma_seg segs[256];
+	uint64_t covered = 0, bar_off, run;
+	bool noiommu = t_noiommu(&t->dev);
+	uint32_t n = 0, i;
+
+	ASSERT_OK(p2p_imp_check(imp, h, mr_off, len, segs, 256, &n));
+	ASSERT_GE(n, 1);
+	ASSERT_LE(n, 256);
+	for (i = 0; i < n; i++) {
+		tap_diag("seg %u: dma 0x%llx len 0x%llx", i, (unsigned long long)segs[i].dma_addr,
+			 (unsigned long long)segs[i].length);
+		ASSERT_GT(segs[i].length, 0);
+	}
+	if (!noiommu) {
+		uint64_t sum = 0;
+
+		for (i = 0; i < n; i++)
+			sum += segs[i].length;
+		ASSERT_GE(sum, len);
+		tap_diag("IOMMU mode: DMA addresses are IOVAs, not checked against the BAR");
+		return;
+	}
+	/*
+	 * A segment may start before mr_off (CHECK names whole segments); the
+	 * first must contain the range's first byte, the rest must follow on.
+	 */
+	ASSERT_GE(ASSERT_OK(p2p_ranges_locate(r, nr, mr_off, &bar_off, &run)), 0);
+	ASSERT_LE(segs[0].dma_addr, t->bar_phys + bar_off);
+	ASSERT_GT(segs[0].dma_addr + segs[0].length, t->bar_phys + bar_off);
+	covered = segs[0].dma_addr + segs[0].length - (t->bar_phys + bar_off);
+	for (i = 1; i < n && covered < len; i++) {
+		ASSERT_OK(p2p_ranges_locate(r, nr, mr_off + covered, &bar_off, &run));
+		ASSERT_EQ(segs[i].dma_addr, t->bar_phys + bar_off);
+		covered += segs[i].length;
+	}
+	ASSERT_GE(covered, len);
+}
+
+static void exporter_mr_dma_addresses(void)
+{
+	struct p2p_range r;
+	struct tdev t;
+	int imp, fd;
+	uint32_t h;
+
+	imp = t_need_importer();
+	t_open_main(&t);
+	if (t.bar_size < (NPAGES + 1) * t.page)
+		SKIP("BAR%u too small", t.bar);
+	r.offset = t.page;
+	r.length = NPAGES * t.page;
+	fd = t_create(&t, &r, 1);
+	tap_diag("BAR%u phys 0x%llx, %s", t.bar, (unsigned long long)t.bar_phys,
+		 t_noiommu(&t.dev) ? "noiommu" : "iommu");
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, r.length, 0, P2P_MR_ACCESS_ALL, &h));
+	check_segments(&t, imp, h, &r, 1, 0, r.length);
+	query_mapped(imp, h, r.length);
+	/* A sub-range: the second page of the MR. */
+	check_segments(&t, imp, h, &r, 1, t.page, t.page);
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+	close(fd);
+}
+
+static void exporter_mr_multi_range_addresses(void)
+{
+	struct p2p_range r[3];
+	struct tdev t;
+	int imp, fd;
+	uint32_t h;
+
+	imp = t_need_importer();
+	t_open_main(&t);
+	if (t.bar_size < 6 * t.page)
+		SKIP("BAR%u too small", t.bar);
+	r[0].offset = 4 * t.page;
+	r[0].length = t.page;
+	r[1].offset = 0;
+	r[1].length = t.page;
+	r[2].offset = 2 * t.page;
+	r[2].length = 2 * t.page;
+	fd = t_create(&t, r, 3);
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, 4 * t.page, 0, P2P_MR_ACCESS_ALL, &h));
+	check_segments(&t, imp, h, r, 3, 0, 4 * t.page);
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+	/* An MR over the buffer's last three pages only. */
+	ASSERT_OK(p2p_imp_reg(imp, fd, t.page, 3 * t.page, 0, P2P_MR_ACCESS_ALL, &h));
+	check_segments(&t, imp, h, r + 1, 2, 0, 3 * t.page);
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+	close(fd);
+}
+
+static void exporter_mr_pinned(void)
+{
+	struct p2p_dma_seg segs[16];
+	struct p2p_buf_stat st;
+	struct p2p_query_mr q;
+	struct tdev t;
+	int imp, fd, ret;
+	uint32_t h, n;
+
+	imp = t_need_importer();
+	t_open_main(&t);
+	t_need_debugfs();
+	fd = t_create_pages(&t, 0, 1);
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, t.page, P2P_MR_PINNED, P2P_MR_ACCESS_ALL, &h));
+	ASSERT_OK(p2p_imp_check(imp, h, 0, t.page, segs, 16, &n));
+	query_mapped(imp, h, t.page);
+	/* Revoking a pinned buffer must still complete and count. */
+	ASSERT_OK(p2p_knob_revoke(t.dev.bdf, true));
+	t_stat(t.dev.bdf, t_ino(fd), &st);
+	ASSERT_EQ(st.revoked, 1);
+	ASSERT_OK(p2p_imp_query(imp, h, &q));
+	tap_diag("pinned MR after revoke: %s", p2p_mr_state_name(q.state));
+	ASSERT_OK(p2p_knob_revoke(t.dev.bdf, false));
+	t_stat(t.dev.bdf, t_ino(fd), &st);
+	ASSERT_EQ(st.revoked, 0);
+	ret = p2p_imp_check(imp, h, 0, t.page, segs, 16, &n);
+	tap_diag("pinned MR CHECK after unrevoke: %s", ret ? tap_errname(ret) : "ok");
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+	close(fd);
+}
+
+static void exporter_fail_next_attach(void)
+{
+	struct tdev t;
+	int imp, fd;
+	uint32_t h;
+
+	imp = t_need_importer();
+	t_open_main(&t);
+	fd = t_create_pages(&t, 0, 1);
+	t_set_knob(NULL, "fail_next_attach", EIO);
+	ASSERT_ERR(p2p_imp_reg(imp, fd, 0, t.page, 0, P2P_MR_ACCESS_ALL, &h), EIO);
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, t.page, 0, P2P_MR_ACCESS_ALL, &h));
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+	close(fd);
+}
+
+/* A failed map surfaces as the errno, at REG_MR or at the first access. */
+static void exporter_fail_next_map(void)
+{
+	struct p2p_dma_seg segs[16];
+	struct tdev t;
+	int imp, fd, ret;
+	uint32_t h, n;
+
+	imp = t_need_importer();
+	t_open_main(&t);
+	fd = t_create_pages(&t, 0, 1);
+	t_set_knob(NULL, "fail_next_map", ENOMEM);
+	ret = p2p_imp_reg(imp, fd, 0, t.page, 0, P2P_MR_ACCESS_ALL, &h);
+	if (ret) {
+		ASSERT_ERR(ret, ENOMEM);
+		ASSERT_OK(p2p_imp_reg(imp, fd, 0, t.page, 0, P2P_MR_ACCESS_ALL, &h));
+	} else {
+		ASSERT_ERR(p2p_imp_check(imp, h, 0, t.page, segs, 16, &n), ENOMEM);
+	}
+	ASSERT_OK(p2p_imp_check(imp, h, 0, t.page, segs, 16, &n));
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+	close(fd);
+}
+
+/* A dma-buf for the bad-input cases: udmabuf, else one of ours. */
+static int any_dmabuf(uint64_t *size, struct tdev *t)
+{
+	const char *bdf = t_device();
+
+	*size = 2 * p2p_page_size();
+	if (!access("/dev/udmabuf", F_OK))
+		return udmabuf_new(*size, NULL);
+	if (!bdf)
+		SKIP("neither udmabuf nor DMABUF_P2P_DEVICE for a dma-buf");
+	t_open(t, bdf);
+	return t_create_pages(t, 0, 2);
+}
+
+static void reg_not_dmabuf_fd(void)
+{
+	int imp, memfd, null;
+	uint32_t h;
+
+	imp = t_need_importer();
+	memfd = memfd_create("not-dmabuf", MFD_CLOEXEC);
+	ASSERT_SYSOK(memfd);
+	ASSERT_SYSOK(ftruncate(memfd, 4 * p2p_page_size()));
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	ASSERT_SYSOK(null);
+	ASSERT_ERR(p2p_imp_reg(imp, memfd, 0, p2p_page_size(), 0, P2P_MR_ACCESS_ALL, &h), EINVAL);
+	ASSERT_ERR(p2p_imp_reg(imp, null, 0, p2p_page_size(), 0, P2P_MR_ACCESS_ALL, &h), EINVAL);
+	ASSERT_ERR(p2p_imp_reg(imp, imp, 0, p2p_page_size(), 0, P2P_MR_ACCESS_ALL, &h), EINVAL);
+}
+
+static void reg_closed_fd(void)
+{
+	struct tdev t;
+	uint64_t size;
+	int imp, fd, dead;
+	uint32_t h;
+
+	imp = t_need_importer();
+	fd = any_dmabuf(&size, &t);
+	dead = dup(fd);
+	ASSERT_SYSOK(dead);
+	close(dead);
+	ASSERT_ERR(p2p_imp_reg(imp, dead, 0, size, 0, P2P_MR_ACCESS_ALL, &h), EBADF);
+	ASSERT_ERR(p2p_imp_reg(imp, -1, 0, size, 0, P2P_MR_ACCESS_ALL, &h), EBADF);
+	ASSERT_ERR(p2p_imp_reg(imp, 1 << 20, 0, size, 0, P2P_MR_ACCESS_ALL, &h), EBADF);
+}
+
+static void reg_range_outside(void)
+{
+	uint64_t size, ps = p2p_page_size();
+	struct tdev t;
+	int imp, fd;
+	uint32_t h;
+
+	imp = t_need_importer();
+	fd = any_dmabuf(&size, &t);
+	ASSERT_ERR(p2p_imp_reg(imp, fd, size, ps, 0, P2P_MR_ACCESS_ALL, &h), EINVAL);
+	ASSERT_ERR(p2p_imp_reg(imp, fd, 0, size + ps, 0, P2P_MR_ACCESS_ALL, &h), EINVAL);
+	ASSERT_ERR(p2p_imp_reg(imp, fd, ps, size, 0, P2P_MR_ACCESS_ALL, &h), EINVAL);
+}
+
+static void reg_offset_length_overflow(void)
+{
+	uint64_t size, ps = p2p_page_size(), top = ~0ULL & ~(p2p_page_size() - 1);
+	struct tdev t;
+	int imp, fd;
+	uint32_t h;
+
+	imp = t_need_importer();
+	fd = any_dmabuf(&size, &t);
+	ASSERT_ERR(p2p_imp_reg(imp, fd, top, 2 * ps, 0, P2P_MR_ACCESS_ALL, &h), EINVAL, EOVERFLOW);
+	ASSERT_ERR(p2p_imp_reg(imp, fd, ps, top, 0, P2P_MR_ACCESS_ALL, &h), EINVAL, EOVERFLOW);
+}
+
+static void reg_zero_or_unaligned(void)
+{
+	uint64_t size, ps = p2p_page_size();
+	struct tdev t;
+	int imp, fd;
+	uint32_t h;
+
+	imp = t_need_importer();
+	fd = any_dmabuf(&size, &t);
+	ASSERT_ERR(p2p_imp_reg(imp, fd, 0, 0, 0, P2P_MR_ACCESS_ALL, &h), EINVAL);
+	ASSERT_ERR(p2p_imp_reg(imp, fd, 1, ps, 0, P2P_MR_ACCESS_ALL, &h), EINVAL);
+	ASSERT_ERR(p2p_imp_reg(imp, fd, 0, ps + 1, 0, P2P_MR_ACCESS_ALL, &h), EINVAL);
+}
+
+static void reg_unknown_flags_or_access(void)
+{
+	uint64_t size;
+	struct tdev t;
+	int imp, fd;
+	uint32_t h;
+
+	imp = t_need_importer();
+	fd = any_dmabuf(&size, &t);
+	ASSERT_ERR(p2p_imp_reg(imp, fd, 0, size, P2P_MR_FLAGS_ALL + 1, P2P_MR_ACCESS_ALL, &h),
+		   EINVAL);
+	ASSERT_ERR(p2p_imp_reg(imp, fd, 0, size, 0x80000000u, P2P_MR_ACCESS_ALL, &h), EINVAL);
+	ASSERT_ERR(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_ALL + 1, &h), EINVAL);
+	ASSERT_ERR(p2p_imp_reg(imp, fd, 0, size, 0, 0x80000000u, &h), EINVAL);
+}
+
+static void reg_reserved_nonzero(void)
+{
+	struct p2p_reg_mr req = { 0 };
+	uint64_t size;
+	struct tdev t;
+	int imp, fd;
+
+	imp = t_need_importer();
+	fd = any_dmabuf(&size, &t);
+	req.size = sizeof(req);
+	req.fd = fd;
+	req.access = P2P_MR_ACCESS_ALL;
+	req.length = size;
+	req.__reserved = 1;
+	ASSERT_SYSERR(ioctl(imp, P2P_IOC_REG_MR, &req), EINVAL);
+	req.__reserved = 0;
+	ASSERT_SYSOK(ioctl(imp, P2P_IOC_REG_MR, &req));
+}
+
+static int raw_access(int imp, uint32_t h, uint32_t op, uint64_t off, uint64_t len,
+		      uint64_t ptr, uint32_t count)
+{
+	struct p2p_access_mr req = {
+		.size = sizeof(req), .handle = h, .op = op, .count = count,
+		.offset = off, .length = len, .user_ptr = ptr,
+	};
+
+	return ioctl(imp, P2P_IOC_ACCESS_MR, &req) ? -errno : 0;
+}
+
+static void access_bad_inputs(void)
+{
+	struct p2p_dma_seg segs[8];
+	uint8_t buf[64];
+	uint64_t size;
+	struct tdev t;
+	int imp, fd;
+	uint32_t h;
+
+	imp = t_need_importer();
+	fd = any_dmabuf(&size, &t);
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_ALL, &h));
+	/* unknown ops */
+	ASSERT_ERR(raw_access(imp, h, 0, 0, 8, (uintptr_t)buf, 0), EINVAL);
+	ASSERT_ERR(raw_access(imp, h, 99, 0, 8, (uintptr_t)buf, 0), EINVAL);
+	/* outside the MR, and wrapping around */
+	ASSERT_ERR(raw_access(imp, h, P2P_ACCESS_CHECK, size, 8, (uintptr_t)segs, 8), EINVAL);
+	ASSERT_ERR(raw_access(imp, h, P2P_ACCESS_CHECK, 0, size + 1, (uintptr_t)segs, 8), EINVAL);
+	ASSERT_ERR(raw_access(imp, h, P2P_ACCESS_CHECK, ~0ULL - 10, 100, (uintptr_t)segs, 8),
+		   EINVAL, EOVERFLOW);
+	ASSERT_ERR(raw_access(imp, h, P2P_ACCESS_CHECK, 8, ~0ULL - 4, (uintptr_t)segs, 8),
+		   EINVAL, EOVERFLOW);
+	/* a segment array the kernel cannot write */
+	ASSERT_ERR(raw_access(imp, h, P2P_ACCESS_CHECK, 0, size, 16, 8), EFAULT);
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+}
+
+static void access_bad_user_pointer(void)
+{
+	uint64_t size;
+	int imp, fd;
+	uint32_t h;
+
+	imp = t_need_importer();
+	if (access("/dev/udmabuf", F_OK))
+		SKIP("READ/WRITE need a page-backed exporter: no /dev/udmabuf");
+	size = p2p_page_size();
+	fd = udmabuf_new(size, NULL);
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_ALL, &h));
+	ASSERT_ERR(raw_access(imp, h, P2P_ACCESS_READ, 0, 64, 16, 0), EFAULT);
+	ASSERT_ERR(raw_access(imp, h, P2P_ACCESS_WRITE, 0, 64, 16, 0), EFAULT);
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+}
+
+static void unknown_handle(void)
+{
+	struct p2p_dma_seg segs[4];
+	struct p2p_query_mr q;
+	uint32_t n;
+	int imp;
+
+	imp = t_need_importer();
+	ASSERT_ERR(p2p_imp_query(imp, 0xdeadbeef, &q), ENOENT);
+	ASSERT_ERR(p2p_imp_check(imp, 0xdeadbeef, 0, 8, segs, 4, &n), ENOENT);
+	ASSERT_ERR(p2p_imp_dereg(imp, 0xdeadbeef, 0), ENOENT);
+}
+
+static void freed_handle(void)
+{
+	struct p2p_dma_seg segs[4];
+	struct p2p_query_mr q;
+	uint64_t size;
+	struct tdev t;
+	int imp, fd;
+	uint32_t h, n;
+
+	imp = t_need_importer();
+	fd = any_dmabuf(&size, &t);
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_ALL, &h));
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+	ASSERT_ERR(p2p_imp_query(imp, h, &q), ENOENT);
+	ASSERT_ERR(p2p_imp_check(imp, h, 0, 8, segs, 4, &n), ENOENT);
+	ASSERT_ERR(p2p_imp_dereg(imp, h, 0), ENOENT);
+}
+
+/* Handles are per importer fd: another open file cannot use them. */
+static void handle_of_other_fd(void)
+{
+	struct p2p_query_mr q;
+	uint64_t size;
+	struct tdev t;
+	int imp, imp2, fd;
+	uint32_t h;
+
+	imp = t_need_importer();
+	imp2 = t_need_importer();
+	fd = any_dmabuf(&size, &t);
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_ALL, &h));
+	ASSERT_ERR(p2p_imp_query(imp2, h, &q), ENOENT);
+	ASSERT_ERR(p2p_imp_dereg(imp2, h, 0), ENOENT);
+	ASSERT_OK(p2p_imp_query(imp, h, &q));
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+}
+
+static void dereg_unknown_flags(void)
+{
+	struct p2p_query_mr q;
+	uint64_t size;
+	struct tdev t;
+	int imp, fd;
+	uint32_t h;
+
+	imp = t_need_importer();
+	fd = any_dmabuf(&size, &t);
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_ALL, &h));
+	ASSERT_ERR(p2p_imp_dereg(imp, h, P2P_DEREG_FLAGS_ALL + 1), EINVAL);
+	ASSERT_ERR(p2p_imp_dereg(imp, h, 0x80000000u), EINVAL);
+	ASSERT_OK(p2p_imp_query(imp, h, &q));
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+}
+
+static void struct_size_zero(void)
+{
+	struct p2p_reg_mr reg = { 0 };
+	struct p2p_dereg_mr dereg = { 0 };
+	struct p2p_query_mr query = { 0 };
+	struct p2p_access_mr acc = { 0 };
+	uint64_t size;
+	struct tdev t;
+	int imp, fd;
+	uint32_t h;
+
+	imp = t_need_importer();
+	fd = any_dmabuf(&size, &t);
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_ALL, &h));
+	reg.fd = fd;
+	reg.access = P2P_MR_ACCESS_ALL;
+	reg.length = size;
+	ASSERT_SYSERR(ioctl(imp, P2P_IOC_REG_MR, &reg), EINVAL);
+	dereg.handle = h;
+	ASSERT_SYSERR(ioctl(imp, P2P_IOC_DEREG_MR, &dereg), EINVAL);
+	query.handle = h;
+	ASSERT_SYSERR(ioctl(imp, P2P_IOC_QUERY_MR, &query), EINVAL);
+	acc.handle = h;
+	acc.op = P2P_ACCESS_CHECK;
+	ASSERT_SYSERR(ioctl(imp, P2P_IOC_ACCESS_MR, &acc), EINVAL);
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+}
+
+/* Larger structs are fine if the tail is zero, E2BIG otherwise. */
+static void struct_size_larger(void)
+{
+	struct {
+		struct p2p_reg_mr reg;
+		uint64_t tail;
+	} big;
+	struct {
+		struct p2p_query_mr q;
+		uint64_t tail;
+	} bigq;
+	uint64_t size;
+	struct tdev t;
+	int imp, fd;
+
+	imp = t_need_importer();
+	fd = any_dmabuf(&size, &t);
+	memset(&big, 0, sizeof(big));
+	big.reg.size = sizeof(big);
+	big.reg.fd = fd;
+	big.reg.access = P2P_MR_ACCESS_ALL;
+	big.reg.length = size;
+	big.tail = 1;
+	ASSERT_SYSERR(ioctl(imp, P2P_IOC_REG_MR, &big), E2BIG);
+	big.tail = 0;
+	ASSERT_SYSOK(ioctl(imp, P2P_IOC_REG_MR, &big));
+	memset(&bigq, 0, sizeof(bigq));
+	bigq.q.size = sizeof(bigq);
+	bigq.q.handle = big.reg.handle;
+	bigq.tail = 0x5a;
+	ASSERT_SYSERR(ioctl(imp, P2P_IOC_QUERY_MR, &bigq), E2BIG);
+	bigq.tail = 0;
+	ASSERT_SYSOK(ioctl(imp, P2P_IOC_QUERY_MR, &bigq));
+	ASSERT_EQ(bigq.q.state, P2P_MR_STATE_MAPPED);
+}
+
+/*
+ * Structs shorter than the first version are refused, and nothing is
+ * written back into them.
+ */
+static void struct_size_shorter(void)
+{
+	struct p2p_query_mr q;
+	struct p2p_reg_mr reg;
+	uint64_t size;
+	struct tdev t;
+	int imp, fd;
+	uint32_t h;
+
+	imp = t_need_importer();
+	fd = any_dmabuf(&size, &t);
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_ALL, &h));
+	memset(&q, 0xa5, sizeof(q));
+	q.size = offsetof(struct p2p_query_mr, generation);
+	q.handle = h;
+	ASSERT_SYSERR(ioctl(imp, P2P_IOC_QUERY_MR, &q), EINVAL);
+	ASSERT_EQ(q.state, 0xa5a5a5a5u);
+	ASSERT_EQ(q.generation, 0xa5a5a5a5a5a5a5a5ULL);
+	memset(&reg, 0, sizeof(reg));
+	reg.size = offsetof(struct p2p_reg_mr, handle);
+	reg.fd = fd;
+	reg.access = P2P_MR_ACCESS_ALL;
+	reg.length = size;
+	ASSERT_SYSERR(ioctl(imp, P2P_IOC_REG_MR, &reg), EINVAL);
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+}
+
+/* Our MMIO buffers have no CPU mapping: READ/WRITE are refused, CHECK works. */
+static void exporter_mr_cpu_access_refused(void)
+{
+	struct p2p_dma_seg segs[8];
+	uint8_t buf[64] = { 0 };
+	struct tdev t;
+	int imp, fd;
+	uint32_t h, n;
+
+	imp = t_need_importer();
+	t_open_main(&t);
+	fd = t_create_pages(&t, 0, 1);
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, t.page, 0, P2P_MR_ACCESS_ALL, &h));
+	ASSERT_ERR(p2p_imp_read(imp, h, 0, buf, sizeof(buf)), EOPNOTSUPP);
+	ASSERT_ERR(p2p_imp_write(imp, h, 0, buf, sizeof(buf)), EOPNOTSUPP);
+	ASSERT_OK(p2p_imp_check(imp, h, 0, t.page, segs, 8, &n));
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+	close(fd);
+}
+
+/* CHECK with too small a segment array: ENOSPC, and how many are needed. */
+static void check_segment_array_too_small(void)
+{
+	struct p2p_access_mr req = { .size = sizeof(req) };
+	struct p2p_dma_seg segs[8];
+	struct p2p_range r[3];
+	struct tdev t;
+	int imp, fd;
+	uint32_t h;
+
+	imp = t_need_importer();
+	t_open_main(&t);
+	if (t.bar_size < 6 * t.page)
+		SKIP("BAR%u too small", t.bar);
+	/* Three non-adjacent pages: at least three segments. */
+	ASSERT_OK(p2p_ranges_stride(0, t.page, 2 * t.page, 3, r));
+	fd = t_create(&t, r, 3);
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, 3 * t.page, 0, P2P_MR_ACCESS_ALL, &h));
+	req.handle = h;
+	req.op = P2P_ACCESS_CHECK;
+	req.count = 1;
+	req.offset = 0;
+	req.length = 3 * t.page;
+	req.user_ptr = (uintptr_t)segs;
+	ASSERT_SYSERR(ioctl(imp, P2P_IOC_ACCESS_MR, &req), ENOSPC);
+	tap_diag("CHECK needs %u segments", req.count);
+	ASSERT_GE(req.count, 3);
+	ASSERT_LE(req.count, 8);
+	req.count = 8;
+	ASSERT_SYSOK(ioctl(imp, P2P_IOC_ACCESS_MR, &req));
+	ASSERT_GE(req.count, 3);
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+	close(fd);
+}
+
+static void unknown_ioctl(void)
+{
+	uint64_t dummy[8] = { 0 };
+	int imp;
+
+	imp = t_need_importer();
+	ASSERT_SYSERR(ioctl(imp, _IO(P2P_IMPORTER_TYPE, 0x7f), dummy), ENOTTY);
+	ASSERT_SYSERR(ioctl(imp, _IO('x', 0x00), dummy), ENOTTY);
+}
+
+static const struct tap_case cases[] = {
+	TAP_CASE(udmabuf_write_read_roundtrip),
+	TAP_CASE(udmabuf_access_unaligned),
+	TAP_CASE(udmabuf_partial_mr),
+	TAP_CASE(udmabuf_pinned_mr),
+	TAP_CASE(udmabuf_access_rights),
+	TAP_CASE(vgem_dumb_roundtrip),
+	TAP_CASE(vgem_import_of_p2p_buffer_refused),
+	TAP_CASE(exporter_mr_dma_addresses),
+	TAP_CASE(exporter_mr_multi_range_addresses),
+	TAP_CASE(exporter_mr_pinned),
+	TAP_CASE(exporter_mr_cpu_access_refused),
+	TAP_CASE(check_segment_array_too_small),
+	TAP_CASE(exporter_fail_next_attach),
+	TAP_CASE(exporter_fail_next_map),
+	TAP_CASE(reg_not_dmabuf_fd),
+	TAP_CASE(reg_closed_fd),
+	TAP_CASE(reg_range_outside),
+	TAP_CASE(reg_offset_length_overflow),
+	TAP_CASE(reg_zero_or_unaligned),
+	TAP_CASE(reg_unknown_flags_or_access),
+	TAP_CASE(reg_reserved_nonzero),
+	TAP_CASE(access_bad_inputs),
+	TAP_CASE(access_bad_user_pointer),
+	TAP_CASE(unknown_handle),
+	TAP_CASE(freed_handle),
+	TAP_CASE(handle_of_other_fd),
+	TAP_CASE(dereg_unknown_flags),
+	TAP_CASE(struct_size_zero),
+	TAP_CASE(struct_size_larger),
+	TAP_CASE(struct_size_shorter),
+	TAP_CASE(unknown_ioctl),
+};
+
+int main(int argc, char **argv)
+{
+	/* Cases needing the importer skip one by one: the vgem refusal does not. */
+	tap_set_teardown(t_reset_knobs);
+	return tap_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
+}

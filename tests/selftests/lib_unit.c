@@ -1,0 +1,567 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lib_unit: host-side unit test of libdmabuf_p2p's pure parts (number,
+ * size, range and BDF parsing, range building, debugfs and sysfs line
+ * parsing, capability walks, error messages, the trigger table), its
+ * device-free system helpers (fd passing, fdinfo, small files) and the
+ * CLI's option parser. Needs no device and no root: make -C userspace test.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "dmabuf_p2p.h"
+#include "tap.h"
+
+#define PG 4096ULL
+
+static void parse_u64_good(void)
+{
+	uint64_t v;
+
+	ASSERT_EQ(p2p_parse_u64("0", &v), 0);
+	ASSERT_EQ(v, 0);
+	ASSERT_EQ(p2p_parse_u64("123", &v), 0);
+	ASSERT_EQ(v, 123);
+	ASSERT_EQ(p2p_parse_u64("0x1f", &v), 0);
+	ASSERT_EQ(v, 31);
+	ASSERT_EQ(p2p_parse_u64("0XABC", &v), 0);
+	ASSERT_EQ(v, 0xabc);
+	ASSERT_EQ(p2p_parse_u64("010", &v), 0);
+	ASSERT_EQ(v, 10);	/* decimal, not octal */
+	ASSERT_EQ(p2p_parse_u64("18446744073709551615", &v), 0);
+	ASSERT_TRUE(v == UINT64_MAX);
+}
+
+static void parse_u64_bad(void)
+{
+	static const char *const bad[] = { "", "abc", "12a", "-1", "+1", " 1", "0x", "0xg", "1 " };
+	uint64_t v = 77;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (p2p_parse_u64(bad[i], &v) != -EINVAL)
+			FAIL("'%s' accepted or wrong errno", bad[i]);
+	}
+	ASSERT_EQ(v, 77);
+	ASSERT_EQ(p2p_parse_u64("18446744073709551616", &v), -ERANGE);
+	ASSERT_EQ(p2p_parse_u64(NULL, &v), -EINVAL);
+}
+
+static void parse_size(void)
+{
+	static const struct { const char *s; uint64_t v; } good[] = {
+		{ "4096", 4096 }, { "4K", 4096 }, { "4k", 4096 }, { "1M", 1 << 20 },
+		{ "2G", 2ULL << 30 }, { "1T", 1ULL << 40 }, { "1KiB", 1024 },
+		{ "3mib", 3 << 20 }, { "0x10K", 16 << 10 }, { "0xfk", 15 << 10 },
+		{ "0x1f", 31 }, { "0", 0 },
+	};
+	static const char *const bad[] = { "", "K", "1Q", "1KB", "1.5M", "x1M", "-4K" };
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (p2p_parse_size(good[i].s, &v) || v != good[i].v)
+			FAIL("'%s' gave %" PRIu64 " (%s)", good[i].s, v, p2p_last_error());
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (!p2p_parse_size(bad[i], &v))
+			FAIL("'%s' accepted as %" PRIu64, bad[i], v);
+	}
+	ASSERT_EQ(p2p_parse_size("18446744073709551615K", &v), -ERANGE);
+	ASSERT_EQ(p2p_parse_size("16777216T", &v), -ERANGE);
+	ASSERT_EQ(p2p_parse_size("16777215T", &v), 0);
+}
+
+static void parse_range(void)
+{
+	static const char *const bad[] = { "4K", ":4K", "4K:", "a:b", "1:2:3", "", "4K:-1" };
+	struct p2p_range r;
+	size_t i;
+
+	ASSERT_EQ(p2p_parse_range("0:4K", &r), 0);
+	ASSERT_EQ(r.offset, 0);
+	ASSERT_EQ(r.length, 4096);
+	ASSERT_EQ(p2p_parse_range("0x1000:0x2000", &r), 0);
+	ASSERT_EQ(r.offset, 0x1000);
+	ASSERT_EQ(r.length, 0x2000);
+	ASSERT_EQ(p2p_parse_range("1M:8k", &r), 0);
+	ASSERT_EQ(r.offset, 1 << 20);
+	ASSERT_EQ(r.length, 8192);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (!p2p_parse_range(bad[i], &r))
+			FAIL("'%s' accepted", bad[i]);
+	}
+	ASSERT_TRUE(strstr(p2p_last_error(), "4K:-1") != NULL);
+}
+
+static void parse_bar(void)
+{
+	static const char *const bad[] = { "6", "bar", "bar6", "x", "", "-1", "bar 2" };
+	unsigned int bar;
+	size_t i;
+
+	ASSERT_EQ(p2p_parse_bar("2", &bar), 0);
+	ASSERT_EQ(bar, 2);
+	ASSERT_EQ(p2p_parse_bar("bar0", &bar), 0);
+	ASSERT_EQ(bar, 0);
+	ASSERT_EQ(p2p_parse_bar("BAR5", &bar), 0);
+	ASSERT_EQ(bar, 5);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (!p2p_parse_bar(bad[i], &bar))
+			FAIL("'%s' accepted", bad[i]);
+	}
+}
+
+static void ranges_total(void)
+{
+	struct p2p_range r[3] = { { 0, PG }, { PG, 2 * PG }, { 0, 0 } };
+	uint64_t total;
+
+	ASSERT_EQ(p2p_ranges_total(r, 3, &total), 0);
+	ASSERT_EQ(total, 3 * PG);
+	ASSERT_EQ(p2p_ranges_total(r, 0, &total), 0);
+	ASSERT_EQ(total, 0);
+	r[2].length = UINT64_MAX - PG;
+	ASSERT_EQ(p2p_ranges_total(r, 3, &total), -EOVERFLOW);
+}
+
+static void ranges_validate(void)
+{
+	struct p2p_range r[DMABUF_P2P_MAX_RANGES + 1];
+	const uint64_t bar = 1 << 20;
+
+	r[0] = (struct p2p_range){ 0, bar };
+	ASSERT_EQ(p2p_ranges_validate(r, 1, bar, PG), 0);
+	ASSERT_EQ(p2p_ranges_validate(r, 0, bar, PG), -EINVAL);
+	r[0] = (struct p2p_range){ 0, 0 };
+	ASSERT_EQ(p2p_ranges_validate(r, 1, bar, PG), -EINVAL);
+	r[0] = (struct p2p_range){ 1, PG };
+	ASSERT_EQ(p2p_ranges_validate(r, 1, bar, PG), -EINVAL);
+	r[0] = (struct p2p_range){ 0, PG + 1 };
+	ASSERT_EQ(p2p_ranges_validate(r, 1, bar, PG), -EINVAL);
+	r[0] = (struct p2p_range){ UINT64_MAX & ~(PG - 1), 2 * PG };
+	ASSERT_EQ(p2p_ranges_validate(r, 1, bar, PG), -EOVERFLOW);
+	r[0] = (struct p2p_range){ bar, PG };
+	ASSERT_EQ(p2p_ranges_validate(r, 1, bar, PG), -EINVAL);
+	r[0] = (struct p2p_range){ bar - PG, 2 * PG };
+	ASSERT_EQ(p2p_ranges_validate(r, 1, bar, PG), -EINVAL);
+	/* each inside, together above the BAR */
+	r[0] = r[1] = (struct p2p_range){ 0, bar };
+	ASSERT_EQ(p2p_ranges_validate(r, 2, bar, PG), -EINVAL);
+	ASSERT_TRUE(strstr(p2p_last_error(), "total") != NULL);
+	ASSERT_EQ(p2p_ranges_stride(0, PG, PG, DMABUF_P2P_MAX_RANGES + 1, r), 0);
+	ASSERT_EQ(p2p_ranges_validate(r, DMABUF_P2P_MAX_RANGES, bar, PG), 0);
+	ASSERT_EQ(p2p_ranges_validate(r, DMABUF_P2P_MAX_RANGES + 1, bar, PG), -EINVAL);
+}
+
+static void ranges_stride_and_locate(void)
+{
+	struct p2p_range r[4];
+	uint64_t bar_off, run;
+
+	ASSERT_EQ(p2p_ranges_stride(PG, PG, 2 * PG, 3, r), 0);
+	ASSERT_EQ(r[0].offset, PG);
+	ASSERT_EQ(r[1].offset, 3 * PG);
+	ASSERT_EQ(r[2].offset, 5 * PG);
+	ASSERT_EQ(r[2].length, PG);
+	ASSERT_EQ(p2p_ranges_stride(0, 2 * PG, PG, 2, r), -EINVAL);
+	ASSERT_EQ(p2p_ranges_stride(0, 0, PG, 2, r), -EINVAL);
+	ASSERT_EQ(p2p_ranges_stride(UINT64_MAX - PG, PG, 2 * PG, 2, r), -EOVERFLOW);
+
+	/* buffer = BAR pages 4, 0, 2-3 laid end to end */
+	r[0] = (struct p2p_range){ 4 * PG, PG };
+	r[1] = (struct p2p_range){ 0, PG };
+	r[2] = (struct p2p_range){ 2 * PG, 2 * PG };
+	ASSERT_EQ(p2p_ranges_locate(r, 3, 0, &bar_off, &run), 0);
+	ASSERT_EQ(bar_off, 4 * PG);
+	ASSERT_EQ(run, PG);
+	ASSERT_EQ(p2p_ranges_locate(r, 3, PG + 10, &bar_off, &run), 1);
+	ASSERT_EQ(bar_off, 10);
+	ASSERT_EQ(run, PG - 10);
+	ASSERT_EQ(p2p_ranges_locate(r, 3, 3 * PG, &bar_off, &run), 2);
+	ASSERT_EQ(bar_off, 3 * PG);
+	ASSERT_EQ(run, PG);
+	ASSERT_EQ(p2p_ranges_locate(r, 3, 4 * PG, &bar_off, &run), -ERANGE);
+}
+
+static void bdf_normalize(void)
+{
+	static const struct { const char *in, *out; } good[] = {
+		{ "0000:00:03.0", "0000:00:03.0" }, { "00:03.0", "0000:00:03.0" },
+		{ "0000:3:3.1", "0000:03:03.1" }, { "ABCD:EF:1f.7", "abcd:ef:1f.7" },
+		{ "1:0.0", "0000:01:00.0" },
+	};
+	static const char *const bad[] = {
+		"", "junk", "00:20.0", "00:03.8", "0000:00:03.0x", "-1:00.0", "10000:00:00.0",
+		"0000:100:00.0", "00:03", " 00:03.0", "0000:00:03.0 ",
+	};
+	char out[P2P_BDF_LEN];
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (p2p_bdf_normalize(good[i].in, out) || strcmp(out, good[i].out))
+			FAIL("'%s' -> '%s', want '%s'", good[i].in, out, good[i].out);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (!p2p_bdf_normalize(bad[i], out))
+			FAIL("'%s' accepted as '%s'", bad[i], out);
+	}
+}
+
+static void resource_line(void)
+{
+	struct p2p_pci_res res;
+
+	ASSERT_EQ(p2p_parse_resource_line("0x00000000fe000000 0x00000000fe0fffff 0x0000000000140204",
+					  &res), 0);
+	ASSERT_EQ(res.start, 0xfe000000);
+	ASSERT_EQ(res.end - res.start + 1, 1 << 20);
+	ASSERT_TRUE(res.flags & P2P_IORESOURCE_MEM);
+	ASSERT_EQ(p2p_parse_resource_line("0x000000000000c000 0x000000000000c01f 0x0000000000040101",
+					  &res), 0);
+	ASSERT_TRUE(res.flags & P2P_IORESOURCE_IO);
+	ASSERT_FALSE(res.flags & P2P_IORESOURCE_MEM);
+	ASSERT_EQ(p2p_parse_resource_line("0x0 0x0", &res), -EINVAL);
+	ASSERT_EQ(p2p_parse_resource_line("0x0 0x0 0x0 extra", &res), -EINVAL);
+}
+
+static void buf_line(void)
+{
+	struct p2p_buf_stat st;
+	char line[256];
+
+	snprintf(line, sizeof(line), P2P_EXP_BUF_FMT, 123456UL, 1048576ULL, 1, 2U, 3U, 4U, 5U);
+	ASSERT_EQ(p2p_parse_buf_line(line, &st), 0);
+	ASSERT_EQ(st.ino, 123456);
+	ASSERT_EQ(st.size, 1048576);
+	ASSERT_EQ(st.revoked, 1);
+	ASSERT_EQ(st.attaches, 2);
+	ASSERT_EQ(st.maps, 3);
+	ASSERT_EQ(st.revokes, 4);
+	ASSERT_EQ(st.unrevokes, 5);
+	/* order-free, extra keys ignored, big numbers */
+	ASSERT_EQ(p2p_parse_buf_line("unrevokes=0 revokes=4294967295 new=7 maps=0 attaches=9 "
+				     "revoked=0 size=18446744073709551615 ino=1", &st), 0);
+	ASSERT_EQ(st.revokes, 4294967295u);
+	ASSERT_TRUE(st.size == UINT64_MAX);
+	ASSERT_EQ(st.attaches, 9);
+	/* missing key, junk values, overflows */
+	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=0 attaches=0 maps=0 revokes=0", &st),
+		  -EINVAL);
+	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=x attaches=0 maps=0 revokes=0 unrevokes=0",
+				     &st), -EINVAL);
+	ASSERT_EQ(p2p_parse_buf_line("ino=0x1 size=2 revoked=0 attaches=0 maps=0 revokes=0 unrevokes=0",
+				     &st), -EINVAL);
+	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=0 attaches=4294967296 maps=0 revokes=0 unrevokes=0",
+				     &st), -ERANGE);
+	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=0 attaches=0 maps=0 revokes=0 unrevokes=0 junk",
+				     &st), -EINVAL);
+	ASSERT_EQ(p2p_parse_buf_line("", &st), -EINVAL);
+}
+
+static void rel_line(void)
+{
+	static const char *const paths[] = {
+		P2P_REL_CLOSE, P2P_REL_TASK_WORK, P2P_REL_DELAYED, P2P_REL_EXIT, P2P_REL_OTHER };
+	struct p2p_rel_rec r;
+	char line[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		snprintf(line, sizeof(line), P2P_EXP_REL_FMT, (unsigned long)(42 + i), paths[i], 1U, 2U, 3U, 4U);
+		ASSERT_EQ(p2p_parse_rel_line(line, &r), 0);
+		ASSERT_EQ(r.ino, 42 + i);
+		ASSERT_STREQ(r.path, paths[i]);
+		ASSERT_EQ(r.attaches, 1);
+		ASSERT_EQ(r.maps, 2);
+		ASSERT_EQ(r.revokes, 3);
+		ASSERT_EQ(r.unrevokes, 4);
+	}
+	ASSERT_EQ(p2p_parse_rel_line("ino=1 attaches=0 maps=0 revokes=0 unrevokes=0", &r), -EINVAL);
+	ASSERT_EQ(p2p_parse_rel_line("ino=1 path= attaches=0 maps=0 revokes=0 unrevokes=0", &r),
+		  -EINVAL);
+	ASSERT_EQ(p2p_parse_rel_line("ino=1 path=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa attaches=0 "
+				     "maps=0 revokes=0 unrevokes=0", &r), -EINVAL);
+}
+
+static void cap_walk(void)
+{
+	uint8_t cfg[4096];
+	uint32_t hdr;
+
+	memset(cfg, 0, sizeof(cfg));
+	ASSERT_EQ(p2p_cap_find(cfg, 256, 0x01), -ENOENT);	/* no list bit */
+	cfg[0x06] = 0x10;					/* status: cap list */
+	cfg[0x34] = 0x40;
+	cfg[0x40] = 0x01; cfg[0x41] = 0x50;			/* PM */
+	cfg[0x50] = 0x10; cfg[0x51] = 0x62;			/* PCIe; low bits ignored */
+	cfg[0x60] = 0x13; cfg[0x61] = 0x00;			/* AF */
+	ASSERT_EQ(p2p_cap_find(cfg, 256, 0x01), 0x40);
+	ASSERT_EQ(p2p_cap_find(cfg, 256, 0x10), 0x50);
+	ASSERT_EQ(p2p_cap_find(cfg, 256, 0x13), 0x60);
+	ASSERT_EQ(p2p_cap_find(cfg, 256, 0x05), -ENOENT);
+	ASSERT_EQ(p2p_cap_find(cfg, 32, 0x01), -EINVAL);
+	cfg[0x61] = 0x40;					/* a loop ends too */
+	ASSERT_EQ(p2p_cap_find(cfg, 256, 0x05), -ENOENT);
+
+	hdr = 0x0001 | (1 << 16) | (0x150 << 20);		/* AER -> 0x150 */
+	memcpy(cfg + 0x100, &hdr, 4);
+	hdr = 0x000b | (1 << 16) | (0 << 20);			/* vendor, last */
+	memcpy(cfg + 0x150, &hdr, 4);
+	ASSERT_EQ(p2p_ext_cap_find(cfg, 4096, 0x0001), 0x100);
+	ASSERT_EQ(p2p_ext_cap_find(cfg, 4096, 0x000b), 0x150);
+	ASSERT_EQ(p2p_ext_cap_find(cfg, 4096, 0x0010), -ENOENT);
+	ASSERT_EQ(p2p_ext_cap_find(cfg, 256, 0x0001), -ENOENT);
+}
+
+static void error_messages(void)
+{
+	uint64_t v;
+
+	p2p_clear_error();
+	ASSERT_STREQ(p2p_last_error(), "");
+	ASSERT_EQ(p2p_parse_u64("zz", &v), -EINVAL);
+	ASSERT_TRUE(strstr(p2p_last_error(), "zz") != NULL);
+	ASSERT_TRUE(strstr(p2p_strerror(-EINVAL), "zz") != NULL);
+	ASSERT_TRUE(strstr(p2p_strerror(EINVAL), "zz") != NULL);
+	ASSERT_STREQ(p2p_strerror(-EPERM), strerror(EPERM));
+	/* Library calls that hit the system say what they were doing. */
+	ASSERT_EQ(p2p_read_file("/nonexistent/dmabuf-p2p", (char[8]){ 0 }, 8), -ENOENT);
+	ASSERT_TRUE(strstr(p2p_last_error(), "/nonexistent/dmabuf-p2p") != NULL);
+	ASSERT_TRUE(strstr(p2p_last_error(), strerror(ENOENT)) != NULL);
+	p2p_clear_error();
+	ASSERT_STREQ(p2p_strerror(-EINVAL), strerror(EINVAL));
+}
+
+static void trigger_table(void)
+{
+	const struct p2p_trigger_desc *d;
+	size_t n, i;
+
+	d = p2p_trigger_descs(&n);
+	ASSERT_EQ(n, 8);
+	for (i = 0; i < n; i++) {
+		ASSERT_TRUE(p2p_trigger_lookup(d[i].name) == &d[i]);
+		ASSERT_TRUE(d[i].revoke != P2P_TRIG_NONE);
+		ASSERT_FALSE(!strcmp(p2p_trigger_name(d[i].revoke), "?"));
+	}
+	ASSERT_TRUE(p2p_trigger_lookup("nope") == NULL);
+	ASSERT_TRUE(strstr(p2p_last_error(), "nope") != NULL);
+	d = p2p_trigger_lookup("mem");
+	ASSERT_EQ(d->revoke, P2P_TRIG_MEM_OFF);
+	ASSERT_EQ(d->restore, P2P_TRIG_MEM_ON);
+	d = p2p_trigger_lookup("flr");
+	ASSERT_EQ(d->restore, P2P_TRIG_NONE);
+	ASSERT_FALSE(d->final);
+	d = p2p_trigger_lookup("close");
+	ASSERT_TRUE(d->final);
+	ASSERT_STREQ(p2p_trigger_name(P2P_TRIG_KNOB_UNREVOKE), "knob-unrevoke");
+	ASSERT_STREQ(p2p_trigger_name((enum p2p_trigger)99), "?");
+}
+
+/* Device-free system helpers: fd passing, fdinfo, small files. */
+static void fdpass_roundtrip(void)
+{
+	struct stat a, b;
+	int sv[2], fd, got;
+
+	ASSERT_SYSOK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	fd = memfd_create("lib_unit", MFD_CLOEXEC);
+	ASSERT_SYSOK(fd);
+	ASSERT_EQ(p2p_send_fd(sv[0], fd), 0);
+	got = p2p_recv_fd(sv[1]);
+	ASSERT_GE(got, 0);
+	ASSERT_NE(got, fd);
+	ASSERT_SYSOK(fstat(fd, &a));
+	ASSERT_SYSOK(fstat(got, &b));
+	ASSERT_EQ(a.st_ino, b.st_ino);
+	ASSERT_EQ(a.st_dev, b.st_dev);
+	ASSERT_TRUE(fcntl(got, F_GETFD) & FD_CLOEXEC);
+	/* Data without an fd, then a closed peer. */
+	ASSERT_EQ(write(sv[0], "x", 1), 1);
+	ASSERT_EQ(p2p_recv_fd(sv[1]), -EBADMSG);
+	close(sv[0]);
+	ASSERT_EQ(p2p_recv_fd(sv[1]), -EPIPE);
+	ASSERT_EQ(p2p_send_fd(sv[1], fd), -EPIPE);
+	ASSERT_EQ(p2p_send_fd(-1, fd), -EBADF);
+}
+
+static void fdinfo_and_files(void)
+{
+	char val[64], *text;
+	uint64_t ino, size;
+	struct stat st;
+	size_t len;
+	int fd;
+
+	fd = memfd_create("lib_unit", MFD_CLOEXEC);
+	ASSERT_SYSOK(fd);
+	ASSERT_SYSOK(ftruncate(fd, 8192));
+	ASSERT_EQ(p2p_fdinfo_field(fd, "pos", val, sizeof(val)), 0);
+	ASSERT_STREQ(val, "0");
+	ASSERT_EQ(p2p_fdinfo_field(fd, "po", val, sizeof(val)), -ENOENT);
+	ASSERT_EQ(p2p_fdinfo_field(fd, "exp_name", val, sizeof(val)), -ENOENT);
+	ASSERT_EQ(p2p_dmabuf_ino(fd, &ino), 0);
+	ASSERT_SYSOK(fstat(fd, &st));
+	ASSERT_EQ(ino, st.st_ino);
+	ASSERT_EQ(p2p_dmabuf_size(fd, &size), 0);
+	ASSERT_EQ(size, 8192);
+	ASSERT_EQ(p2p_dmabuf_ino(-1, &ino), -EBADF);
+	ASSERT_EQ(p2p_read_file_alloc("/proc/self/status", &text, &len), 0);
+	ASSERT_GT(len, 0);
+	ASSERT_TRUE(strstr(text, "Name:") != NULL);
+	free(text);
+	ASSERT_EQ(p2p_read_file("/proc/self/comm", val, sizeof(val)) > 0, 1);
+	ASSERT_TRUE(strchr(val, '\n') == NULL);
+	ASSERT_EQ(p2p_write_file("/nonexistent/dmabuf-p2p", "1"), -ENOENT);
+	ASSERT_EQ(p2p_module_find("/nonexistent", "x", val, sizeof(val)), -ENOENT);
+	ASSERT_EQ(p2p_module_find(NULL, "x", val, sizeof(val)), -ENOENT);
+}
+
+/* The end of parse()'s argument list. */
+#define END ((char *)NULL)
+
+static int parse(struct cli_opts *o, char *err, ...)
+{
+	char *argv[32];
+	int argc = 0;
+	va_list ap;
+
+	argv[argc++] = "dmabuf-p2p";
+	va_start(ap, err);
+	while (argc < 31 && (argv[argc] = va_arg(ap, char *)))
+		argc++;
+	va_end(ap);
+	argv[argc] = NULL;
+	return cli_parse(argc, argv, o, err, 256);
+}
+
+static void cli_good(void)
+{
+	static struct cli_opts o;
+	char err[256];
+
+	ASSERT_EQ(parse(&o, err, "info", END), 0);
+	ASSERT_EQ(o.cmd, CMD_INFO);
+	ASSERT_TRUE(o.device == NULL);
+
+	ASSERT_EQ(parse(&o, err, "--device", "00:03.0", "info", END), 0);
+	ASSERT_STREQ(o.device, "00:03.0");
+	ASSERT_EQ(parse(&o, err, "info", "--device=0000:00:03.0", END), 0);
+	ASSERT_STREQ(o.device, "0000:00:03.0");
+
+	ASSERT_EQ(parse(&o, err, "-d00:04.0", "create", "--bar", "2", "-r", "0:4K",
+			"--range=8K:4K", "--mr", "--hold", "3", END), 0);
+	ASSERT_EQ(o.cmd, CMD_CREATE);
+	ASSERT_STREQ(o.device, "00:04.0");
+	ASSERT_TRUE(o.bar_set);
+	ASSERT_EQ(o.bar, 2);
+	ASSERT_EQ(o.nr_ranges, 2);
+	ASSERT_EQ(o.ranges[1].offset, 8192);
+	ASSERT_EQ(o.ranges[1].length, 4096);
+	ASSERT_TRUE(o.mr);
+	ASSERT_EQ(o.hold_s, 3);
+
+	ASSERT_EQ(parse(&o, err, "create", "--region", "7", END), 0);
+	ASSERT_TRUE(o.region_set);
+	ASSERT_EQ(o.region, 7);
+
+	ASSERT_EQ(parse(&o, err, "revoke", END), 0);
+	ASSERT_EQ(o.cmd, CMD_REVOKE);
+	ASSERT_TRUE(o.trigger == NULL);
+	ASSERT_EQ(parse(&o, err, "revoke", "mem", END), 0);
+	ASSERT_EQ(o.cmd, CMD_REVOKE);
+	ASSERT_STREQ(o.trigger, "mem");
+	ASSERT_EQ(parse(&o, err, "revoke", "--trigger", "flr", "--no-importer", "-b", "bar0", END), 0);
+	ASSERT_STREQ(o.trigger, "flr");
+	ASSERT_TRUE(o.no_importer);
+	ASSERT_EQ(o.bar, 0);
+
+	ASSERT_EQ(parse(&o, err, "--help", END), 0);
+	ASSERT_TRUE(o.help);
+	ASSERT_EQ(o.cmd, CMD_NONE);
+	ASSERT_EQ(parse(&o, err, "create", "-h", END), 0);
+	ASSERT_TRUE(o.help);
+	ASSERT_EQ(o.cmd, CMD_CREATE);
+	/* help wins over what would otherwise be an error */
+	ASSERT_EQ(parse(&o, err, "revoke", "--help", END), 0);
+	ASSERT_TRUE(o.help);
+}
+
+static void cli_bad(void)
+{
+	static struct cli_opts o;
+	char err[256];
+	char *many[CLI_MAX_RANGES * 2 + 5];
+	int i;
+
+#define BAD(want, ...) do {							\
+	if (!parse(&o, err, __VA_ARGS__, END))					\
+		FAIL("accepted: %s", #__VA_ARGS__);				\
+	if (!strstr(err, want))							\
+		FAIL("%s: error '%s' lacks '%s'", #__VA_ARGS__, err, want);	\
+} while (0)
+	ASSERT_EQ(parse(&o, err, END), -1);
+	ASSERT_TRUE(strstr(err, "no command") != NULL);
+	BAD("unknown command", "frobnicate");
+	BAD("unknown option", "info", "--bogus");
+	BAD("unknown option", "info", "-z");
+	BAD("needs a value", "create", "--bar");
+	BAD("--bar", "create", "--bar", "9");
+	BAD("does not apply", "create", "--trigger", "mem");
+	BAD("does not apply", "info", "--mr");
+	BAD("does not apply", "revoke", "mem", "--hold", "1");
+	BAD("more than one trigger", "revoke", "mem", "--trigger", "flr");
+	BAD("unexpected argument", "info", "extra");
+	BAD("takes no value", "create", "--mr=1");
+	BAD("exclude", "create", "--bar", "2", "--region", "7");
+	BAD("needs a command", "--bar", "2");
+	BAD("--range", "create", "--range", "4K");
+	BAD("--device needs", "--device=", "info");
+#undef BAD
+	many[0] = "dmabuf-p2p";
+	many[1] = "create";
+	for (i = 0; i <= CLI_MAX_RANGES; i++) {
+		many[2 + 2 * i] = "-r";
+		many[3 + 2 * i] = "0:4K";
+	}
+	ASSERT_EQ(cli_parse(2 + 2 * (CLI_MAX_RANGES + 1), many, &o, err, sizeof(err)), -1);
+	ASSERT_TRUE(strstr(err, "at most") != NULL);
+}
+
+static const struct tap_case cases[] = {
+	TAP_CASE(parse_u64_good),
+	TAP_CASE(parse_u64_bad),
+	TAP_CASE(parse_size),
+	TAP_CASE(parse_range),
+	TAP_CASE(parse_bar),
+	TAP_CASE(ranges_total),
+	TAP_CASE(ranges_validate),
+	TAP_CASE(ranges_stride_and_locate),
+	TAP_CASE(bdf_normalize),
+	TAP_CASE(resource_line),
+	TAP_CASE(buf_line),
+	TAP_CASE(rel_line),
+	TAP_CASE(cap_walk),
+	TAP_CASE(error_messages),
+	TAP_CASE(trigger_table),
+	TAP_CASE(fdpass_roundtrip),
+	TAP_CASE(fdinfo_and_files),
+	TAP_CASE(cli_good),
+	TAP_CASE(cli_bad),
+};
+
+int main(int argc, char **argv)
+{
+	tap_set_plain_summary(true);
+	return tap_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
+}

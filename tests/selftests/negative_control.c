@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * negative_control: proves the rig can fail. With DMABUF_P2P_NEGATIVE=1 it
+ * turns on the exporter's bug_sync_put knob (revoke drops its buffer
+ * reference with __fput_sync() under memory_lock: the 2024 mistake), has a
+ * child revoke through debugfs while holding the reference for
+ * revoke_hold_ms, and closes the buffer meanwhile, so the revoker's put is
+ * the last one and the release takes memory_lock again under itself.
+ * Expected: a lockdep report and a hung revoker. We print TAP and exit
+ * without waiting; the rig must find the splat on the console. The kernel
+ * stays wedged: run this last.
+ *
+ * The vfio device is held open by a separate, never-exiting process: the
+ * device's close would block on the deadlocked lock, and we must not.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#define HOLD_MS	2000
+
+static int failures;
+
+static void result(bool ok, int num, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void result(bool ok, int num, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %d ", ok ? "" : "not ", num);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	if (!ok)
+		failures++;
+}
+
+static void bail(int num, int planned, const char *what)
+{
+	result(false, num, "%s", what);
+	for (num++; num <= planned; num++)
+		result(false, num, "not reached");
+	exit(KSFT_FAIL);
+}
+
+/* Opens the device, hands a buffer over, then sleeps forever holding the device. */
+static void holder(const char *bdf, int sock)
+{
+	struct tdev t;
+	int fd;
+
+	if (p2p_dev_open(bdf, &t.dev)) {
+		tap_diag("holder: %s", p2p_last_error());
+		_exit(1);
+	}
+	t.page = p2p_page_size();
+	if (p2p_find_mem_bar(&t.dev, t.page, &t.bar, &t.bar_size)) {
+		tap_diag("holder: %s", p2p_last_error());
+		_exit(1);
+	}
+	fd = p2p_dmabuf_create(&t.dev, t.bar, &(struct p2p_range){ 0, t.page }, 1,
+			       O_RDWR | O_CLOEXEC);
+	if (fd < 0 || p2p_send_fd(sock, fd)) {
+		tap_diag("holder: %s", p2p_last_error());
+		_exit(1);
+	}
+	close(fd);
+	close(sock);
+	for (;;)
+		pause();
+}
+
+static void close_all_but_stdio(void)
+{
+	int fd, max = sysconf(_SC_OPEN_MAX);
+
+	for (fd = 3; fd < max && fd < 4096; fd++)
+		close(fd);
+}
+
+int main(void)
+{
+	static const char *const splats[] = {
+		"possible recursive locking detected",
+		"possible circular locking dependency detected",
+		"WARNING: possible",
+		"*** DEADLOCK ***",
+		NULL,
+	};
+	const char *neg = t_env("DMABUF_P2P_NEGATIVE");
+	const char *bdf = t_device();
+	char line[512], path[64], state[256];
+	struct pollfd pfd;
+	pid_t hold_pid, rev_pid;
+	int sv[2], fd, kmsg, seen, status;
+	uint64_t ino;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!neg || strcmp(neg, "1"))
+		tap_skip_all("set DMABUF_P2P_NEGATIVE=1 to run (it deadlocks the kernel on purpose)");
+	if (!bdf)
+		tap_skip_all("DMABUF_P2P_DEVICE not set");
+	printf("TAP version 13\n1..3\n");
+	if (p2p_debugfs_ensure())
+		bail(1, 3, p2p_last_error());
+	kmsg = p2p_kmsg_open();
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		bail(1, 3, "socketpair");
+	fflush(stdout);
+	hold_pid = fork();
+	if (hold_pid < 0)
+		bail(1, 3, "fork");
+	if (!hold_pid) {
+		close(sv[0]);
+		holder(bdf, sv[1]);
+	}
+	close(sv[1]);
+	pfd.fd = sv[0];
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 20000) != 1)
+		bail(1, 3, "holder sent no buffer in 20 s");
+	fd = p2p_recv_fd(sv[0]);
+	if (fd < 0)
+		bail(1, 3, p2p_last_error());
+	close(sv[0]);
+	p2p_dmabuf_ino(fd, &ino);
+	if (p2p_exp_knob_set(NULL, "revoke_hold_ms", HOLD_MS) ||
+	    p2p_exp_knob_set(NULL, "bug_sync_put", 1))
+		bail(1, 3, p2p_last_error());
+	result(true, 1, "setup: buffer ino=%llu, device held by pid %d, bug_sync_put=1",
+	       (unsigned long long)ino, hold_pid);
+
+	fflush(stdout);
+	rev_pid = fork();
+	if (rev_pid < 0)
+		bail(2, 3, "fork");
+	if (!rev_pid) {
+		close_all_but_stdio();
+		/* Returns only if the exporter did not deadlock. */
+		_exit(p2p_knob_revoke(bdf, true) ? 1 : 0);
+	}
+	seen = t_wait_task_sleeping(rev_pid, 5000);
+	tap_diag("revoker pid %d %s; closing our fd", rev_pid,
+		 seen > 0 ? "holds the reference" : "not seen sleeping");
+	close(fd);
+
+	/* Past the hold, the revoker's put must have hung it. */
+	p2p_sleep_ms(HOLD_MS + 2000);
+	if (waitpid(rev_pid, &status, WNOHANG) == rev_pid) {
+		result(false, 2, "revoker finished (status 0x%x): no deadlock happened", status);
+	} else {
+		snprintf(path, sizeof(path), "/proc/%d/stat", rev_pid);
+		if (p2p_read_file(path, state, sizeof(state)) < 0)
+			state[0] = '\0';
+		result(true, 2, "revoker pid %d stuck after its final put (expected)", rev_pid);
+		tap_diag("revoker stat: %s", state);
+	}
+
+	if (kmsg < 0) {
+		printf("ok 3 lockdep report # SKIP /dev/kmsg: %s\n", p2p_last_error());
+	} else if (p2p_kmsg_wait_for(kmsg, splats, 5000, line, sizeof(line)) == 1) {
+		result(true, 3, "lockdep report on the kernel log");
+		tap_diag("kmsg: %s", line);
+	} else {
+		result(false, 3, "no lockdep report within 5 s");
+	}
+	tap_diag("the kernel is wedged on purpose; the rig must fail this run on the splat");
+	printf("# %d passed, %d failed, 0 skipped\n", 3 - failures, failures);
+	fflush(stdout);
+	/* Do not wait for (or signal) the holder or the hung revoker. */
+	_exit(failures ? KSFT_FAIL : KSFT_PASS);
+}

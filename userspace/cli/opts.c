@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Command-line parsing for dmabuf-p2p. Options may come before or after
+ * the subcommand: "--opt VALUE", "--opt=VALUE", "-o VALUE", "-oVALUE".
+ * Pure: fills struct cli_opts or says what is wrong; unit-tested.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define CMD_ALL (CMD_INFO | CMD_CREATE | CMD_REVOKE)
+
+enum opt_id {
+	OPT_DEVICE, OPT_HELP, OPT_BAR, OPT_REGION, OPT_RANGE, OPT_TRIGGER,
+	OPT_MR, OPT_HOLD, OPT_NO_IMPORTER,
+};
+
+struct opt_def {
+	const char *lng;
+	char shrt;
+	bool arg;
+	unsigned int cmds;
+	enum opt_id id;
+	const char *help;
+};
+
+static const struct opt_def defs[] = {
+	{ "device", 'd', true, CMD_ALL, OPT_DEVICE,
+	  "-d, --device BDF      PCI device (default: $DMABUF_P2P_DEVICE)" },
+	{ "help", 'h', false, CMD_ALL, OPT_HELP,
+	  "-h, --help            this text" },
+	{ "bar", 'b', true, CMD_CREATE | CMD_REVOKE, OPT_BAR,
+	  "-b, --bar N           BAR 0..5 (default: the largest memory BAR)" },
+	{ "region", 0, true, CMD_CREATE, OPT_REGION,
+	  "    --region N        raw vfio region index, valid or not (pokes the uAPI)" },
+	{ "range", 'r', true, CMD_CREATE | CMD_REVOKE, OPT_RANGE,
+	  "-r, --range OFF:LEN   a BAR range, repeatable; sizes take K/M/G\n"
+	  "                        (default: create: the whole BAR; revoke: first page)" },
+	{ "trigger", 't', true, CMD_REVOKE, OPT_TRIGGER,
+	  "-t, --trigger NAME    revoke trigger (or as the first argument);\n"
+	  "                        default: every trigger, in turn" },
+	{ "mr", 0, false, CMD_CREATE, OPT_MR,
+	  "    --mr              register with the importer, print the DMA segments" },
+	{ "hold", 0, true, CMD_CREATE, OPT_HOLD,
+	  "    --hold SECONDS    keep the buffer open this long before closing it" },
+	{ "no-importer", 0, false, CMD_REVOKE, OPT_NO_IMPORTER,
+	  "    --no-importer     check the exporter's counters only" },
+};
+
+static const struct {
+	const char *name;
+	enum cli_cmd cmd;
+	const char *summary;
+} cmds[] = {
+	{ "info", CMD_INFO, "show the device: BARs, capabilities, triggers, live buffers" },
+	{ "create", CMD_CREATE, "create a dma-buf over BAR ranges and report it" },
+	{ "revoke", CMD_REVOKE, "fire a revoke trigger at a live buffer and check the result" },
+};
+
+const char *cli_cmd_name(enum cli_cmd cmd)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (cmds[i].cmd == cmd)
+			return cmds[i].name;
+	return "";
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const struct opt_def *find_long(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(defs) / sizeof(defs[0]); i++)
+		if (strlen(defs[i].lng) == len && !strncmp(defs[i].lng, name, len))
+			return &defs[i];
+	return NULL;
+}
+
+static const struct opt_def *find_short(char c)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(defs) / sizeof(defs[0]); i++)
+		if (defs[i].shrt && defs[i].shrt == c)
+			return &defs[i];
+	return NULL;
+}
+
+static int apply(struct cli_opts *o, const struct opt_def *d, const char *val,
+		 char *err, size_t errlen)
+{
+	uint64_t v = 0;
+
+	switch (d->id) {
+	case OPT_DEVICE:
+		if (!*val)
+			return fail(err, errlen, "--device needs a PCI address");
+		o->device = val;
+		break;
+	case OPT_HELP:
+		o->help = true;
+		break;
+	case OPT_BAR:
+		if (p2p_parse_bar(val, &o->bar))
+			return fail(err, errlen, "--bar: %s", p2p_last_error());
+		o->bar_set = true;
+		break;
+	case OPT_REGION:
+		if (p2p_parse_u64(val, &v) || v > UINT32_MAX)
+			return fail(err, errlen, "--region: bad index '%s'", val);
+		o->region = v;
+		o->region_set = true;
+		break;
+	case OPT_RANGE:
+		if (o->nr_ranges >= CLI_MAX_RANGES)
+			return fail(err, errlen, "--range: at most %d ranges", CLI_MAX_RANGES);
+		if (p2p_parse_range(val, &o->ranges[o->nr_ranges]))
+			return fail(err, errlen, "--range: %s", p2p_last_error());
+		o->nr_ranges++;
+		break;
+	case OPT_TRIGGER:
+		if (o->trigger)
+			return fail(err, errlen, "more than one trigger");
+		o->trigger = val;
+		break;
+	case OPT_MR:
+		o->mr = true;
+		break;
+	case OPT_HOLD:
+		if (p2p_parse_u64(val, &v) || v > 86400)
+			return fail(err, errlen, "--hold: bad seconds '%s'", val);
+		o->hold_s = v;
+		break;
+	case OPT_NO_IMPORTER:
+		o->no_importer = true;
+		break;
+	}
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
+{
+	unsigned int seen = 0;	/* bitmask of enum opt_id seen */
+	int i;
+	size_t c;
+
+	memset(o, 0, sizeof(*o));
+	err[0] = '\0';
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL;
+		const struct opt_def *d;
+
+		if (a[0] == '-' && a[1] == '-' && a[2]) {
+			const char *eq = strchr(a + 2, '=');
+			size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+
+			d = find_long(a + 2, len);
+			if (!d)
+				return fail(err, errlen, "unknown option '%s'", a);
+			if (eq && !d->arg)
+				return fail(err, errlen, "--%s takes no value", d->lng);
+			if (eq)
+				val = eq + 1;
+		} else if (a[0] == '-' && a[1] && a[1] != '-') {
+			d = find_short(a[1]);
+			if (!d)
+				return fail(err, errlen, "unknown option '%s'", a);
+			if (a[2] && !d->arg)
+				return fail(err, errlen, "-%c takes no value", d->shrt);
+			if (a[2])
+				val = a + 2;
+		} else {
+			/* A word: the subcommand, then revoke's trigger name. */
+			if (o->cmd == CMD_NONE) {
+				for (c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
+					if (!strcmp(cmds[c].name, a))
+						o->cmd = cmds[c].cmd;
+				if (o->cmd == CMD_NONE)
+					return fail(err, errlen, "unknown command '%s'", a);
+				continue;
+			}
+			if (o->cmd == CMD_REVOKE && !o->trigger) {
+				o->trigger = a;
+				continue;
+			}
+			return fail(err, errlen, "unexpected argument '%s'", a);
+		}
+		if (d->arg && !val) {
+			if (i + 1 >= argc)
+				return fail(err, errlen, "--%s needs a value", d->lng);
+			val = argv[++i];
+		}
+		if (apply(o, d, val, err, errlen))
+			return -1;
+		seen |= 1u << d->id;
+	}
+	if (o->help)
+		return 0;
+	for (c = 0; c < sizeof(defs) / sizeof(defs[0]); c++) {
+		if (!(seen & (1u << defs[c].id)))
+			continue;
+		if (o->cmd == CMD_NONE && defs[c].cmds != CMD_ALL)
+			return fail(err, errlen, "--%s needs a command", defs[c].lng);
+		if (o->cmd != CMD_NONE && !(defs[c].cmds & o->cmd))
+			return fail(err, errlen, "--%s does not apply to '%s'", defs[c].lng,
+				    cli_cmd_name(o->cmd));
+	}
+	if (o->cmd == CMD_NONE)
+		return fail(err, errlen, "no command given");
+	if (o->bar_set && o->region_set)
+		return fail(err, errlen, "--bar and --region exclude each other");
+	return 0;
+}
+
+void cli_usage(FILE *f, enum cli_cmd cmd)
+{
+	size_t i, n;
+
+	if (cmd == CMD_NONE) {
+		fprintf(f, "usage: dmabuf-p2p [--device BDF] COMMAND [OPTIONS]\n\n"
+			   "Export PCI BAR ranges of a vfio-pci (dmabuf_p2p_exp) device as\n"
+			   "dma-bufs, and revoke them.\n\ncommands:\n");
+		for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+			fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
+		fprintf(f, "\n'dmabuf-p2p COMMAND --help' for a command's options.\n");
+	} else {
+		fprintf(f, "usage: dmabuf-p2p %s [OPTIONS]%s\n\noptions:\n", cli_cmd_name(cmd),
+			cmd == CMD_REVOKE ? " [TRIGGER]" : "");
+		for (i = 0; i < sizeof(defs) / sizeof(defs[0]); i++)
+			if (defs[i].cmds & cmd)
+				fprintf(f, "  %s\n", defs[i].help);
+		if (cmd == CMD_REVOKE) {
+			const struct p2p_trigger_desc *t = p2p_trigger_descs(&n);
+
+			fprintf(f, "\ntriggers:\n");
+			for (i = 0; i < n; i++)
+				fprintf(f, "  %-10s %s\n", t[i].name, t[i].help);
+		}
+	}
+	fprintf(f, "\nenvironment:\n  DMABUF_P2P_DEVICE  default for --device\n"
+		   "\nexit status: 0 pass, 1 fail, 4 skip (device or feature absent)\n");
+}

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The exporter's and importer's debugfs test knobs, and parsers for the
+ * exporter's "buffers" and "releases" lines (formats in
+ * dmabuf_p2p_debugfs.h). Lines are read as key=value tokens: order does not
+ * matter, unknown keys are ignored, every known key must be there.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "dmabuf_p2p.h"
+#include "internal.h"
+
+enum kv_type { KV_U64, KV_U32, KV_INT, KV_STR };
+
+struct kv {
+	const char *key;
+	enum kv_type type;
+	void *ptr;
+	size_t len;	/* KV_STR buffer size */
+	bool seen;
+};
+
+#define KV(k, t, p)	{ .key = (k), .type = (t), .ptr = (p) }
+#define KV_S(k, p, l)	{ .key = (k), .type = KV_STR, .ptr = (p), .len = (l) }
+
+static int parse_kv(const char *line, struct kv *kv, size_t n, const char *what)
+{
+	char buf[512], *tok, *save = NULL;
+	size_t i;
+
+	if (strlen(line) >= sizeof(buf))
+		return p2p_seterr_msg(EINVAL, "%s line too long", what);
+	strcpy(buf, line);
+	for (tok = strtok_r(buf, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
+		char *eq = strchr(tok, '=');
+		uint64_t v = 0;
+
+		if (!eq || eq == tok)
+			return p2p_seterr_msg(EINVAL, "%s line: bad token '%s'", what, tok);
+		*eq++ = '\0';
+		for (i = 0; i < n; i++)
+			if (!strcmp(kv[i].key, tok))
+				break;
+		if (i == n)
+			continue;
+		if (kv[i].type == KV_STR) {
+			if (!*eq || strlen(eq) >= kv[i].len)
+				return p2p_seterr_msg(EINVAL, "%s line: bad %s '%s'", what, tok, eq);
+			strcpy(kv[i].ptr, eq);
+		} else {
+			/* Kernel prints decimal: refuse hex, signs and leading junk. */
+			if (!*eq || eq[strspn(eq, "0123456789")] || p2p_parse_u64(eq, &v))
+				return p2p_seterr_msg(EINVAL, "%s line: bad %s '%s'", what, tok, eq);
+			switch (kv[i].type) {
+			case KV_U64:
+				*(uint64_t *)kv[i].ptr = v;
+				break;
+			case KV_U32:
+				if (v > UINT_MAX)
+					return p2p_seterr_msg(ERANGE, "%s line: %s too big", what, tok);
+				*(unsigned int *)kv[i].ptr = v;
+				break;
+			case KV_INT:
+				if (v > INT_MAX)
+					return p2p_seterr_msg(ERANGE, "%s line: %s too big", what, tok);
+				*(int *)kv[i].ptr = v;
+				break;
+			case KV_STR:
+				break;
+			}
+		}
+		kv[i].seen = true;
+	}
+	for (i = 0; i < n; i++)
+		if (!kv[i].seen)
+			return p2p_seterr_msg(EINVAL, "%s line: no '%s=' in '%s'", what,
+					      kv[i].key, line);
+	return 0;
+}
+
+int p2p_parse_buf_line(const char *line, struct p2p_buf_stat *st)
+{
+	struct p2p_buf_stat tmp = { 0 };
+	struct kv kv[] = {
+		KV("ino", KV_U64, &tmp.ino),
+		KV("size", KV_U64, &tmp.size),
+		KV("revoked", KV_INT, &tmp.revoked),
+		KV("attaches", KV_U32, &tmp.attaches),
+		KV("maps", KV_U32, &tmp.maps),
+		KV("revokes", KV_U32, &tmp.revokes),
+		KV("unrevokes", KV_U32, &tmp.unrevokes),
+	};
+	int ret = parse_kv(line, kv, ARRAY_SIZE(kv), "buffers");
+
+	if (!ret)
+		*st = tmp;
+	return ret;
+}
+
+int p2p_parse_rel_line(const char *line, struct p2p_rel_rec *r)
+{
+	struct p2p_rel_rec tmp = { 0 };
+	struct kv kv[] = {
+		KV("ino", KV_U64, &tmp.ino),
+		KV_S("path", tmp.path, sizeof(tmp.path)),
+		KV("attaches", KV_U32, &tmp.attaches),
+		KV("maps", KV_U32, &tmp.maps),
+		KV("revokes", KV_U32, &tmp.revokes),
+		KV("unrevokes", KV_U32, &tmp.unrevokes),
+	};
+	int ret = parse_kv(line, kv, ARRAY_SIZE(kv), "releases");
+
+	if (!ret)
+		*r = tmp;
+	return ret;
+}
+
+int p2p_exp_knob_path(const char *bdf, const char *name, char *buf, size_t len)
+{
+	int n;
+
+	if (bdf)
+		n = snprintf(buf, len, P2P_EXP_DEBUGFS "/%s/%s", bdf, name);
+	else
+		n = snprintf(buf, len, P2P_EXP_DEBUGFS "/%s", name);
+	if (n < 0 || (size_t)n >= len)
+		return p2p_seterr_msg(ENAMETOOLONG, "debugfs path too long");
+	return 0;
+}
+
+/* Mount debugfs if nobody did; 0 if the exporter's directory is there. */
+int p2p_debugfs_ensure(void)
+{
+	if (!access(P2P_EXP_DEBUGFS, F_OK))
+		return 0;
+	if (access("/sys/kernel/debug/.", F_OK) == 0 &&
+	    mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL) && errno != EBUSY)
+		return p2p_seterr(errno, "mount debugfs");
+	if (access(P2P_EXP_DEBUGFS, F_OK))
+		return p2p_seterr(errno, P2P_EXP_DEBUGFS " (dmabuf_p2p_exp loaded?)");
+	return 0;
+}
+
+bool p2p_exp_debugfs_present(void)
+{
+	return !access(P2P_EXP_DEBUGFS, F_OK);
+}
+
+/* Fill up to @max entries; returns how many buffers the device has. */
+int p2p_buffers_list(const char *bdf, struct p2p_buf_stat *arr, int max)
+{
+	char path[160], *text, *line, *save = NULL;
+	struct p2p_buf_stat st;
+	int n = 0, ret;
+
+	ret = p2p_exp_knob_path(bdf, "buffers", path, sizeof(path));
+	if (ret)
+		return ret;
+	ret = p2p_read_file_alloc(path, &text, NULL);
+	if (ret)
+		return ret;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!line[strspn(line, " \t")])
+			continue;
+		ret = p2p_parse_buf_line(line, &st);
+		if (ret) {
+			free(text);
+			return ret;
+		}
+		if (n < max)
+			arr[n] = st;
+		n++;
+	}
+	free(text);
+	return n;
+}
+
+/* The live buffer @ino of @bdf; -ENOENT when the device does not list it. */
+int p2p_buffer_stat(const char *bdf, uint64_t ino, struct p2p_buf_stat *st)
+{
+	struct p2p_buf_stat arr[64];
+	int n, i;
+
+	n = p2p_buffers_list(bdf, arr, ARRAY_SIZE(arr));
+	if (n < 0)
+		return n;
+	for (i = 0; i < n && i < (int)ARRAY_SIZE(arr); i++) {
+		if (arr[i].ino == ino) {
+			*st = arr[i];
+			return 0;
+		}
+	}
+	return p2p_seterr_msg(ENOENT, "%s lists no buffer ino=%llu", bdf,
+			      (unsigned long long)ino);
+}
+
+/* The newest release record of @ino; -ENOENT if there is none (yet). */
+int p2p_release_find(uint64_t ino, struct p2p_rel_rec *r)
+{
+	char path[160], *text, *line, *save = NULL;
+	struct p2p_rel_rec rec;
+	int ret, found = 0;
+
+	p2p_exp_knob_path(NULL, "releases", path, sizeof(path));
+	ret = p2p_read_file_alloc(path, &text, NULL);
+	if (ret)
+		return ret;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!line[strspn(line, " \t")])
+			continue;
+		ret = p2p_parse_rel_line(line, &rec);
+		if (ret) {
+			free(text);
+			return ret;
+		}
+		if (rec.ino == ino) {
+			*r = rec;
+			found = 1;
+		}
+	}
+	free(text);
+	if (!found)
+		return p2p_seterr_msg(ENOENT, "no release record for ino=%llu",
+				      (unsigned long long)ino);
+	return 0;
+}
+
+int p2p_releases_clear(void)
+{
+	return p2p_exp_knob_write(NULL, "releases", "clear");
+}
+
+int p2p_exp_knob_write(const char *bdf, const char *name, const char *val)
+{
+	char path[160];
+	int ret;
+
+	ret = p2p_exp_knob_path(bdf, name, path, sizeof(path));
+	if (ret)
+		return ret;
+	return p2p_write_file(path, val);
+}
+
+int p2p_exp_knob_read(const char *bdf, const char *name, char *buf, size_t len)
+{
+	char path[160];
+	int ret;
+
+	ret = p2p_exp_knob_path(bdf, name, path, sizeof(path));
+	if (ret)
+		return ret;
+	ret = p2p_read_file(path, buf, len);
+	return ret < 0 ? ret : 0;
+}
+
+int p2p_exp_knob_set(const char *bdf, const char *name, long val)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%ld", val);
+	return p2p_exp_knob_write(bdf, name, buf);
+}
+
+int p2p_exp_knob_get(const char *bdf, const char *name, long *val)
+{
+	char buf[64], *end;
+	int ret;
+
+	ret = p2p_exp_knob_read(bdf, name, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	errno = 0;
+	*val = strtol(buf, &end, 0);
+	if (errno || end == buf || (*end && *end != '\n'))
+		return p2p_seterr_msg(EINVAL, "knob %s: not a number '%s'", name, buf);
+	return 0;
+}
+
+int p2p_imp_knob_set(const char *name, long val)
+{
+	char path[160], buf[32];
+
+	snprintf(path, sizeof(path), P2P_IMP_DEBUGFS "/%s", name);
+	snprintf(buf, sizeof(buf), "%ld", val);
+	return p2p_write_file(path, buf);
+}
+
+int p2p_knob_revoke(const char *bdf, bool revoke)
+{
+	return p2p_exp_knob_write(bdf, "revoke", revoke ? "1" : "0");
+}

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libdmabuf_p2p: open a vfio-pci device, export BAR ranges as dma-bufs,
+ * fire revoke triggers, drive the mock importer, pass fds, read the test
+ * knobs. Every int-returning call returns >= 0 on success and -errno on
+ * failure; the failure's text is then in p2p_last_error(). The library
+ * never exits and never prints.
+ */
+#ifndef DMABUF_P2P_H
+#define DMABUF_P2P_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/vfio.h>
+
+#include "dmabuf_p2p_vfio.h"
+#include "dmabuf_p2p_importer.h"
+#include "dmabuf_p2p_debugfs.h"
+
+/* error.c */
+const char *p2p_last_error(void);
+const char *p2p_strerror(int err);
+void p2p_clear_error(void);
+
+/* ranges.c: pure helpers, no system calls */
+struct p2p_range {
+	uint64_t offset;
+	uint64_t length;
+};
+
+int p2p_parse_u64(const char *s, uint64_t *out);
+int p2p_parse_size(const char *s, uint64_t *out);
+int p2p_parse_range(const char *s, struct p2p_range *r);
+int p2p_parse_bar(const char *s, unsigned int *bar);
+int p2p_ranges_total(const struct p2p_range *r, unsigned int nr, uint64_t *total);
+int p2p_ranges_validate(const struct p2p_range *r, unsigned int nr,
+			uint64_t bar_size, uint64_t page_size);
+int p2p_ranges_stride(uint64_t base, uint64_t chunk, uint64_t stride,
+		      unsigned int nr, struct p2p_range *out);
+int p2p_ranges_locate(const struct p2p_range *r, unsigned int nr,
+		      uint64_t buf_off, uint64_t *bar_off, uint64_t *run);
+
+/* sysfs.c: files, PCI devices in sysfs */
+#define P2P_BDF_LEN 16
+#define P2P_SYSFS_PCI "/sys/bus/pci/devices"
+
+struct p2p_pci_res {
+	uint64_t start;
+	uint64_t end;
+	uint64_t flags;
+};
+
+#define P2P_IORESOURCE_IO	0x00000100
+#define P2P_IORESOURCE_MEM	0x00000200
+
+int p2p_read_file(const char *path, char *buf, size_t len);
+int p2p_read_file_alloc(const char *path, char **out, size_t *len);
+int p2p_write_file(const char *path, const char *s);
+int p2p_bdf_normalize(const char *in, char out[P2P_BDF_LEN]);
+bool p2p_pci_exists(const char *bdf);
+int p2p_parse_resource_line(const char *line, struct p2p_pci_res *res);
+int p2p_pci_resource(const char *bdf, unsigned int bar, struct p2p_pci_res *res);
+int p2p_pci_iommu_group(const char *bdf);
+int p2p_pci_driver(const char *bdf, char *buf, size_t len);
+int p2p_pci_ids(const char *bdf, unsigned int *vendor, unsigned int *device);
+int p2p_pci_reset_methods(const char *bdf, char *buf, size_t len);
+int p2p_pci_bind(const char *bdf, const char *driver);
+int p2p_pci_config_sysfs(const char *bdf, uint8_t *buf, size_t len);
+
+/* vfio.c: a device opened through its (noiommu) group */
+struct p2p_dev {
+	char bdf[P2P_BDF_LEN];
+	int container;
+	int group;
+	int device;
+	int group_id;
+	bool noiommu;
+	struct vfio_device_info info;
+	uint64_t cfg_offset;
+	uint64_t cfg_size;
+};
+
+int p2p_dev_open(const char *bdf, struct p2p_dev *dev);
+void p2p_dev_close(struct p2p_dev *dev);
+bool p2p_dev_is_open(const struct p2p_dev *dev);
+int p2p_group_path(int group_id, bool noiommu, char *buf, size_t len);
+
+/* region.c */
+int p2p_region_info(struct p2p_dev *dev, unsigned int index,
+		    struct vfio_region_info *info);
+int p2p_bar_is_mem(struct p2p_dev *dev, unsigned int bar, uint64_t *size);
+int p2p_find_mem_bar(struct p2p_dev *dev, uint64_t min_size, unsigned int *bar,
+		     uint64_t *size);
+int p2p_bar_mmap(struct p2p_dev *dev, unsigned int bar, uint64_t offset,
+		 size_t len, int prot, void **out);
+
+/* config.c: config space through the vfio config region, capability walk */
+int p2p_cfg_read(struct p2p_dev *dev, unsigned int off, void *buf, size_t len);
+int p2p_cfg_write(struct p2p_dev *dev, unsigned int off, const void *buf, size_t len);
+int p2p_cfg_read8(struct p2p_dev *dev, unsigned int off, uint8_t *v);
+int p2p_cfg_read16(struct p2p_dev *dev, unsigned int off, uint16_t *v);
+int p2p_cfg_read32(struct p2p_dev *dev, unsigned int off, uint32_t *v);
+int p2p_cfg_write8(struct p2p_dev *dev, unsigned int off, uint8_t v);
+int p2p_cfg_write16(struct p2p_dev *dev, unsigned int off, uint16_t v);
+int p2p_cap_find(const uint8_t *cfg, size_t len, uint8_t id);
+int p2p_ext_cap_find(const uint8_t *cfg, size_t len, uint16_t id);
+int p2p_dev_find_cap(struct p2p_dev *dev, uint8_t id);
+
+/* dmabuf.c */
+int p2p_dmabuf_feature(int devfd, uint32_t flags, const void *payload, size_t len);
+int p2p_dmabuf_probe(struct p2p_dev *dev);
+int p2p_dmabuf_create(struct p2p_dev *dev, unsigned int region,
+		      const struct p2p_range *r, unsigned int nr,
+		      uint32_t open_flags);
+int p2p_dmabuf_ino(int fd, uint64_t *ino);
+int p2p_dmabuf_size(int fd, uint64_t *size);
+int p2p_fdinfo_field(int fd, const char *key, char *buf, size_t len);
+
+/* trigger.c */
+enum p2p_trigger {
+	P2P_TRIG_NONE = 0,
+	P2P_TRIG_MEM_OFF,
+	P2P_TRIG_MEM_ON,
+	P2P_TRIG_D3HOT,
+	P2P_TRIG_D0,
+	P2P_TRIG_FLR,
+	P2P_TRIG_AF_FLR,
+	P2P_TRIG_RESET,
+	P2P_TRIG_HOT_RESET,
+	P2P_TRIG_KNOB_REVOKE,
+	P2P_TRIG_KNOB_UNREVOKE,
+	P2P_TRIG_CLOSE,
+};
+
+/*
+ * A named revoke scenario: @revoke takes MMIO away; @restore brings it
+ * back (P2P_TRIG_NONE: @revoke is a reset that revokes and restores by
+ * itself, or, with @final, takes the buffers away for good).
+ */
+struct p2p_trigger_desc {
+	const char *name;
+	enum p2p_trigger revoke;
+	enum p2p_trigger restore;
+	bool final;
+	const char *help;
+};
+
+const struct p2p_trigger_desc *p2p_trigger_descs(size_t *n);
+const struct p2p_trigger_desc *p2p_trigger_lookup(const char *name);
+const char *p2p_trigger_name(enum p2p_trigger t);
+int p2p_trigger_supported(struct p2p_dev *dev, enum p2p_trigger t);
+int p2p_trigger_fire(struct p2p_dev *dev, enum p2p_trigger t);
+int p2p_set_mem_enable(struct p2p_dev *dev, bool on);
+int p2p_set_power_state(struct p2p_dev *dev, unsigned int state);
+int p2p_pcie_flr(struct p2p_dev *dev);
+int p2p_af_flr(struct p2p_dev *dev);
+int p2p_device_reset(struct p2p_dev *dev);
+int p2p_hot_reset(struct p2p_dev *dev);
+int p2p_hot_reset_count(struct p2p_dev *dev);
+
+/* importer.c */
+int p2p_imp_open(void);
+int p2p_imp_reg(int imp, int dmabuf_fd, uint64_t offset, uint64_t length,
+		uint32_t flags, uint32_t access, uint32_t *handle);
+int p2p_imp_dereg(int imp, uint32_t handle, uint32_t flags);
+int p2p_imp_query(int imp, uint32_t handle, struct p2p_query_mr *q);
+int p2p_imp_read(int imp, uint32_t handle, uint64_t offset, void *buf, uint64_t len);
+int p2p_imp_write(int imp, uint32_t handle, uint64_t offset, const void *buf,
+		  uint64_t len);
+int p2p_imp_check(int imp, uint32_t handle, uint64_t offset, uint64_t len,
+		  struct p2p_dma_seg *segs, uint32_t cap, uint32_t *count);
+const char *p2p_mr_state_name(uint32_t state);
+
+/* fdpass.c */
+int p2p_send_fd(int sock, int fd);
+int p2p_recv_fd(int sock);
+
+/* debugfs.c */
+struct p2p_buf_stat {
+	uint64_t ino;
+	uint64_t size;
+	int revoked;
+	unsigned int attaches;
+	unsigned int maps;
+	unsigned int revokes;
+	unsigned int unrevokes;
+};
+
+struct p2p_rel_rec {
+	uint64_t ino;
+	char path[24];
+	unsigned int attaches;
+	unsigned int maps;
+	unsigned int revokes;
+	unsigned int unrevokes;
+};
+
+int p2p_debugfs_ensure(void);
+bool p2p_exp_debugfs_present(void);
+int p2p_parse_buf_line(const char *line, struct p2p_buf_stat *st);
+int p2p_parse_rel_line(const char *line, struct p2p_rel_rec *r);
+int p2p_buffers_list(const char *bdf, struct p2p_buf_stat *arr, int max);
+int p2p_buffer_stat(const char *bdf, uint64_t ino, struct p2p_buf_stat *st);
+int p2p_release_find(uint64_t ino, struct p2p_rel_rec *r);
+int p2p_releases_clear(void);
+int p2p_exp_knob_path(const char *bdf, const char *name, char *buf, size_t len);
+int p2p_exp_knob_write(const char *bdf, const char *name, const char *val);
+int p2p_exp_knob_read(const char *bdf, const char *name, char *buf, size_t len);
+int p2p_exp_knob_set(const char *bdf, const char *name, long val);
+int p2p_exp_knob_get(const char *bdf, const char *name, long *val);
+int p2p_imp_knob_set(const char *name, long val);
+int p2p_knob_revoke(const char *bdf, bool revoke);
+
+/* module.c */
+int p2p_module_unload(const char *name);
+int p2p_module_load(const char *path, const char *params);
+bool p2p_module_loaded(const char *name);
+int p2p_module_find(const char *dir, const char *name, char *out, size_t len);
+
+/* kmsg.c: kernel log, for diagnostics */
+int p2p_kmsg_open(void);
+int p2p_kmsg_next(int fd, char *buf, size_t len);
+int p2p_kmsg_wait_for(int fd, const char *const *needles, int timeout_ms,
+		      char *hit, size_t hitlen);
+
+/* misc */
+uint64_t p2p_page_size(void);
+uint64_t p2p_now_ms(void);
+void p2p_sleep_ms(unsigned int ms);
+
+#endif /* DMABUF_P2P_H */

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Wrappers for the mock RDMA importer's ioctls (/dev/dmabuf_p2p_importer). */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "dmabuf_p2p.h"
+#include "internal.h"
+
+int p2p_imp_open(void)
+{
+	int fd = open(DMABUF_P2P_IMPORTER_DEV, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return p2p_seterr(errno, "open " DMABUF_P2P_IMPORTER_DEV
+				  " (dmabuf_p2p_imp loaded?)");
+	return fd;
+}
+
+int p2p_imp_reg(int imp, int dmabuf_fd, uint64_t offset, uint64_t length,
+		uint32_t flags, uint32_t access, uint32_t *handle)
+{
+	struct p2p_reg_mr req = {
+		.size = sizeof(req),
+		.flags = flags,
+		.fd = dmabuf_fd,
+		.access = access,
+		.offset = offset,
+		.length = length,
+	};
+
+	if (ioctl(imp, P2P_IOC_REG_MR, &req) < 0)
+		return p2p_seterr(errno, "REG_MR(fd %d, 0x%llx+0x%llx, flags 0x%x)",
+				  dmabuf_fd, (unsigned long long)offset,
+				  (unsigned long long)length, flags);
+	if (handle)
+		*handle = req.handle;
+	return 0;
+}
+
+int p2p_imp_dereg(int imp, uint32_t handle, uint32_t flags)
+{
+	struct p2p_dereg_mr req = {
+		.size = sizeof(req),
+		.handle = handle,
+		.flags = flags,
+	};
+
+	if (ioctl(imp, P2P_IOC_DEREG_MR, &req) < 0)
+		return p2p_seterr(errno, "DEREG_MR(%u, flags 0x%x)", handle, flags);
+	return 0;
+}
+
+int p2p_imp_query(int imp, uint32_t handle, struct p2p_query_mr *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->size = sizeof(*q);
+	q->handle = handle;
+	if (ioctl(imp, P2P_IOC_QUERY_MR, q) < 0)
+		return p2p_seterr(errno, "QUERY_MR(%u)", handle);
+	return 0;
+}
+
+static int access_mr(int imp, struct p2p_access_mr *req, const char *what)
+{
+	if (ioctl(imp, P2P_IOC_ACCESS_MR, req) < 0)
+		return p2p_seterr(errno, "ACCESS_MR(%u, %s, 0x%llx+0x%llx)", req->handle,
+				  what, (unsigned long long)req->offset,
+				  (unsigned long long)req->length);
+	return 0;
+}
+
+int p2p_imp_read(int imp, uint32_t handle, uint64_t offset, void *buf, uint64_t len)
+{
+	struct p2p_access_mr req = {
+		.size = sizeof(req),
+		.handle = handle,
+		.op = P2P_ACCESS_READ,
+		.offset = offset,
+		.length = len,
+		.user_ptr = (uintptr_t)buf,
+	};
+
+	return access_mr(imp, &req, "READ");
+}
+
+int p2p_imp_write(int imp, uint32_t handle, uint64_t offset, const void *buf,
+		  uint64_t len)
+{
+	struct p2p_access_mr req = {
+		.size = sizeof(req),
+		.handle = handle,
+		.op = P2P_ACCESS_WRITE,
+		.offset = offset,
+		.length = len,
+		.user_ptr = (uintptr_t)buf,
+	};
+
+	return access_mr(imp, &req, "WRITE");
+}
+
+/* DMA segments covering [offset, offset + len) of the MR; remaps if needed. */
+int p2p_imp_check(int imp, uint32_t handle, uint64_t offset, uint64_t len,
+		  struct p2p_dma_seg *segs, uint32_t cap, uint32_t *count)
+{
+	struct p2p_access_mr req = {
+		.size = sizeof(req),
+		.handle = handle,
+		.op = P2P_ACCESS_CHECK,
+		.count = cap,
+		.offset = offset,
+		.length = len,
+		.user_ptr = (uintptr_t)segs,
+	};
+	int ret;
+
+	ret = access_mr(imp, &req, "CHECK");
+	if (!ret && count)
+		*count = req.count;
+	return ret;
+}
+
+const char *p2p_mr_state_name(uint32_t state)
+{
+	switch (state) {
+	case P2P_MR_STATE_MAPPED:
+		return "mapped";
+	case P2P_MR_STATE_INVALIDATED:
+		return "invalidated";
+	case P2P_MR_STATE_REVOKED:
+		return "revoked";
+	}
+	return "unknown";
+}
