@@ -6,9 +6,10 @@
  *
  * READ/WRITE copy through the exporter's kernel mapping (dma_buf_vmap), not
  * through struct pages of the sg_table: importers must not touch those (and
- * CONFIG_DMABUF_DEBUG scrambles them), and MMIO exporters have none. All
- * buffers here are kernel memory; user copies happen in the ioctl layer,
- * outside every lock.
+ * CONFIG_DMABUF_DEBUG scrambles them), and MMIO exporters have none. MRs
+ * attached for the DMA engine (P2P_MR_EDU) move their data with it instead,
+ * by DMA address, see edu.c. All buffers here are kernel memory; user copies
+ * happen in the ioctl layer, outside every lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -54,7 +55,7 @@ int p2p_imp_mr_xfer_allowed(const struct p2p_imp_mr *mr, bool write)
 				     write ? "write" : "read");
 		return -EACCES;
 	}
-	if (!mr->dmabuf->ops->vmap) {
+	if (!mr->edu && !mr->dmabuf->ops->vmap) {
 		pr_debug_ratelimited("access: exporter %s has no CPU mapping\n",
 				     mr->dmabuf->exp_name);
 		return -EOPNOTSUPP;
@@ -85,8 +86,9 @@ static int p2p_imp_cpu_access_begin(struct dma_buf *dmabuf)
  * @write: true: @buf -> MR; false: MR -> @buf
  *
  * Return: 0; -EINVAL / -EOVERFLOW for a bad range; -EACCES without the
- * access right; -EOPNOTSUPP if the exporter has no CPU mapping; -ENODEV if
- * the exporter refused the remap (revoked); or another error from it.
+ * access right; -EOPNOTSUPP if the exporter has no CPU mapping (and the MR
+ * no DMA engine); -ENODEV if the exporter refused the remap (revoked); or
+ * another error from it or the engine.
  */
 int p2p_imp_mr_xfer(struct p2p_imp_mr *mr, u64 off, void *buf, size_t len,
 		    bool write)
@@ -101,6 +103,8 @@ int p2p_imp_mr_xfer(struct p2p_imp_mr *mr, u64 off, void *buf, size_t len,
 		ret = p2p_imp_mr_xfer_allowed(mr, write);
 	if (ret)
 		return ret;
+	if (mr->edu)
+		return p2p_imp_edu_xfer(mr, off, buf, len, write);
 
 	ret = p2p_imp_cpu_access_begin(dmabuf);
 	if (ret)

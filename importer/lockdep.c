@@ -32,6 +32,31 @@ void p2p_imp_mr_lock_init(struct mutex *lock)
 	mutex_init(lock);
 }
 
+/* Likewise for the DMA engine's lock (one engine at a time, but a class). */
+void p2p_imp_edu_lock_init(struct mutex *lock)
+{
+	mutex_init(lock);
+}
+
+/* An engine transfer: engine -> resv -> in flight (read side). */
+static void p2p_imp_lockdep_prime_engine(struct dma_resv *resv)
+{
+	struct ww_acquire_ctx ctx;
+	struct mutex edu_lock;	/* stands in for p2p_imp_edu.lock */
+
+	p2p_imp_edu_lock_init(&edu_lock);
+	mutex_lock(&edu_lock);
+	ww_acquire_init(&ctx, &reservation_ww_class);
+	if (dma_resv_lock(resv, &ctx) == -EDEADLK)
+		dma_resv_lock_slow(resv, &ctx);
+	lock_map_acquire_read(&p2p_imp_fence_map);
+	dma_resv_unlock(resv);
+	ww_acquire_fini(&ctx);
+	lock_map_release(&p2p_imp_fence_map);
+	mutex_unlock(&edu_lock);
+	mutex_destroy(&edu_lock);
+}
+
 void p2p_imp_lockdep_prime(void)
 {
 	struct ww_acquire_ctx ctx;
@@ -57,6 +82,8 @@ void p2p_imp_lockdep_prime(void)
 	dma_resv_unlock(&resv);
 	ww_acquire_fini(&ctx);
 	mutex_unlock(&p2p_imp.cpu_access_lock);
+
+	p2p_imp_lockdep_prime_engine(&resv);
 
 	mutex_destroy(&mr_lock);
 	dma_resv_fini(&resv);

@@ -104,11 +104,18 @@ static int __init p2p_imp_init(void)
 
 	p2p_imp_debugfs_init();
 
-	ret = misc_register(&p2p_imp_misc);
+	/* Binds a QEMU edu device, if there is one, as our DMA engine. */
+	ret = p2p_imp_edu_register();
 	if (ret)
 		goto err_debugfs;
+
+	ret = misc_register(&p2p_imp_misc);
+	if (ret)
+		goto err_edu;
 	return 0;
 
+err_edu:
+	p2p_imp_edu_unregister();
 err_debugfs:
 	p2p_imp_debugfs_exit();
 	destroy_workqueue(p2p_imp.wq);
@@ -120,12 +127,14 @@ err_pdev:
 /*
  * No context is open once we get here (each holds a module reference),
  * but deferred teardowns may still be queued: draining the workqueue
- * detaches them while the DMA device still exists.
+ * detaches them while the DMA devices still exist. Only then is no MR left
+ * attached for the edu engine, and it can be unbound.
  */
 static void __exit p2p_imp_exit(void)
 {
 	misc_deregister(&p2p_imp_misc);
 	destroy_workqueue(p2p_imp.wq);
+	p2p_imp_edu_unregister();
 	p2p_imp_debugfs_exit();
 	platform_device_unregister(p2p_imp_pdev);
 }

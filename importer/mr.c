@@ -6,6 +6,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/device.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
 #include <linux/err.h>
@@ -14,6 +15,7 @@
 #include <linux/overflow.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <kunit/visibility.h>
 
 #include "p2p_imp.h"
@@ -215,6 +217,7 @@ static int p2p_imp_mr_setup(struct p2p_imp_mr *mr)
 struct p2p_imp_mr *p2p_imp_mr_create(struct dma_buf *dmabuf, u64 offset,
 				     u64 length, u32 flags, u32 access)
 {
+	struct device *dma_dev = p2p_imp.dma_dev;
 	struct dma_buf_attachment *attach;
 	struct p2p_imp_mr *mr;
 	int ret;
@@ -239,9 +242,19 @@ struct p2p_imp_mr *p2p_imp_mr_create(struct dma_buf *dmabuf, u64 offset,
 	get_dma_buf(dmabuf);
 	mr->dmabuf = dmabuf;
 
+	if (flags & P2P_MR_EDU) {
+		mr->edu = p2p_imp_edu_get();
+		if (!mr->edu) {
+			pr_debug_ratelimited("reg: no edu DMA engine bound\n");
+			ret = -ENXIO;
+			goto err_put;
+		}
+		dma_dev = p2p_imp_edu_dev(mr->edu);
+	}
+
 	/* move_notify may run as soon as this returns: @mr is ready. */
-	attach = dma_buf_dynamic_attach(dmabuf, p2p_imp.dma_dev,
-					&p2p_imp_attach_ops, mr);
+	attach = dma_buf_dynamic_attach(dmabuf, dma_dev, &p2p_imp_attach_ops,
+					mr);
 	if (IS_ERR(attach)) {
 		ret = PTR_ERR(attach);
 		pr_debug_ratelimited("exporter %s refused attach: %d\n",
@@ -258,6 +271,8 @@ struct p2p_imp_mr *p2p_imp_mr_create(struct dma_buf *dmabuf, u64 offset,
 err_detach:
 	dma_buf_detach(dmabuf, attach);
 err_put:
+	if (mr->edu)
+		p2p_imp_edu_put(mr->edu);
 	mutex_destroy(&mr->lock);
 	kfree(mr);
 	dma_buf_put(dmabuf);
@@ -284,6 +299,9 @@ static void p2p_imp_mr_destroy(struct p2p_imp_mr *mr)
 	dma_resv_unlock(dmabuf->resv);
 
 	dma_buf_detach(dmabuf, mr->attach);
+	/* The attachment was for the engine's device: it is done with it. */
+	if (mr->edu)
+		p2p_imp_edu_put(mr->edu);
 	mutex_destroy(&mr->lock);
 	kfree(mr);
 	dma_buf_put(dmabuf);
@@ -338,5 +356,8 @@ void p2p_imp_mr_query(struct p2p_imp_mr *mr, struct p2p_query_mr *q)
 	q->remaps = mr->remaps;
 	q->mapped_length = mr->mapped_length;
 	mutex_unlock(&mr->lock);
+	q->flags = mr->flags;
+	q->__reserved = 0;
+	strscpy_pad(q->dma_dev, dev_name(mr->attach->dev));
 }
 EXPORT_SYMBOL_IF_KUNIT(p2p_imp_mr_query);

@@ -5,16 +5,20 @@
  *
  * Lock order, outermost first:
  *
- *   p2p_imp.cpu_access_lock
+ *   p2p_imp.cpu_access_lock		(CPU copies)
+ *   or p2p_imp_edu.lock		(DMA engine transfers, edu.c)
  *     -> dma_resv of the dma-buf (reservation_ww_class)
  *       -> p2p_imp_mr.lock
  *       -> p2p_imp_fence_map (the in-flight access "hardware fence")
  *
  * move_notify is called by the exporter with the resv held and only takes
- * the two locks below it. No importer path takes the resv while holding
- * p2p_imp_mr.lock or an in-flight reference, and no user memory is touched
- * under any of them: dma_resv_lockdep() primes mmap_lock -> resv, so a fault
- * there could deadlock against a revoke.
+ * the two locks below it; in particular it never takes the engine lock, so
+ * an engine transfer that holds an in-flight reference (taken under the
+ * resv, kept after dropping it) can always finish and let move_notify's
+ * wait end. No importer path takes the resv while holding p2p_imp_mr.lock
+ * or an in-flight reference, and no user memory is touched under any of
+ * them: dma_resv_lockdep() primes mmap_lock -> resv, so a fault there could
+ * deadlock against a revoke.
  */
 #ifndef _DMABUF_P2P_IMP_H
 #define _DMABUF_P2P_IMP_H
@@ -32,6 +36,7 @@
 #include "dmabuf_p2p_importer.h"
 
 struct device;
+struct p2p_imp_edu;
 
 struct p2p_imp {
 	struct device *dma_dev;		/* the "HCA": DMA device of attachments */
@@ -62,6 +67,8 @@ struct p2p_imp_mr {
 	u64 length;
 	u32 flags;		/* P2P_MR_* */
 	u32 access;		/* P2P_MR_ACCESS_* */
+	/* P2P_MR_EDU: the engine (a reference) whose device we attached for. */
+	struct p2p_imp_edu *edu;
 
 	/* Protected by dmabuf->resv. */
 	struct sg_table *sgt;	/* current mapping, NULL when invalidated */
@@ -96,6 +103,7 @@ struct p2p_imp_ctx {
 
 /* lockdep.c */
 void p2p_imp_mr_lock_init(struct mutex *lock);
+void p2p_imp_edu_lock_init(struct mutex *lock);
 void p2p_imp_lockdep_prime(void);
 #ifdef CONFIG_LOCKDEP
 extern struct lockdep_map p2p_imp_fence_map;
@@ -130,6 +138,15 @@ int p2p_imp_mr_xfer(struct p2p_imp_mr *mr, u64 off, void *buf, size_t len,
 		    bool write);
 struct p2p_dma_seg *p2p_imp_mr_segs(struct p2p_imp_mr *mr, u64 off, u64 len,
 				    u32 *nsegs);
+
+/* edu.c: the optional DMA engine (QEMU edu), a PCI driver */
+int p2p_imp_edu_register(void);
+void p2p_imp_edu_unregister(void);
+struct p2p_imp_edu *p2p_imp_edu_get(void);
+void p2p_imp_edu_put(struct p2p_imp_edu *edu);
+struct device *p2p_imp_edu_dev(struct p2p_imp_edu *edu);
+int p2p_imp_edu_xfer(struct p2p_imp_mr *mr, u64 off, void *buf, size_t len,
+		     bool write);
 
 /* ctx.c */
 struct p2p_imp_ctx *p2p_imp_ctx_create(void);

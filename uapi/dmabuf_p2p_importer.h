@@ -15,13 +15,27 @@
 
 #define DMABUF_P2P_IMPORTER_DEV "/dev/dmabuf_p2p_importer"
 
+/*
+ * The PCI driver of the importer's optional DMA engine: a QEMU "edu" device
+ * (1234:11e8) binds to it when the module loads. sysfs:
+ * /sys/bus/pci/drivers/<P2P_IMP_EDU_DRIVER>/<BDF>.
+ */
+#define P2P_IMP_EDU_DRIVER	"dmabuf_p2p_imp_edu"
+
 /* REG_MR flags */
-#define P2P_MR_PINNED		(1U << 0)	/* dma_buf_pin(), no invalidation */
-#define P2P_MR_FLAGS_ALL	(P2P_MR_PINNED)
+#define P2P_MR_PINNED		0x1U	/* dma_buf_pin(), no invalidation */
+/*
+ * Attach for the edu DMA engine's device instead of the importer's default
+ * one, so the exporter maps the buffer for it (through its IOMMU, if any),
+ * and move READ/WRITE data with the engine: device <-> DMA addresses of the
+ * MR, real peer-to-peer for an MMIO exporter. -ENXIO when no engine is bound.
+ */
+#define P2P_MR_EDU		0x2U
+#define P2P_MR_FLAGS_ALL	(P2P_MR_PINNED | P2P_MR_EDU)
 
 /* REG_MR access */
-#define P2P_MR_ACCESS_READ	(1U << 0)
-#define P2P_MR_ACCESS_WRITE	(1U << 1)
+#define P2P_MR_ACCESS_READ	0x1U
+#define P2P_MR_ACCESS_WRITE	0x2U
 #define P2P_MR_ACCESS_ALL	(P2P_MR_ACCESS_READ | P2P_MR_ACCESS_WRITE)
 
 struct p2p_reg_mr {
@@ -36,9 +50,11 @@ struct p2p_reg_mr {
 };
 
 /* DEREG_MR flags */
-#define P2P_DEREG_DEFERRED	(1U << 0)	/* tear down and drop the dma-buf
-						 * reference from a workqueue: the
-						 * delayed_fput release path */
+/*
+ * Tear down and drop the dma-buf reference from a workqueue: the
+ * delayed_fput release path.
+ */
+#define P2P_DEREG_DEFERRED	0x1U
 #define P2P_DEREG_FLAGS_ALL	(P2P_DEREG_DEFERRED)
 
 struct p2p_dereg_mr {
@@ -47,6 +63,8 @@ struct p2p_dereg_mr {
 	__u32 flags;
 	__u32 __reserved;
 };
+
+#define P2P_DMA_DEV_LEN		32
 
 enum p2p_mr_state {
 	P2P_MR_STATE_MAPPED = 1,
@@ -63,11 +81,27 @@ struct p2p_query_mr {
 	__u64 invalidations;	/* out: move_notify calls seen */
 	__u64 remaps;		/* out */
 	__u64 mapped_length;	/* out: bytes covered by the current mapping */
+	/* Since v1: */
+	__u32 flags;		/* out: the MR's REG_MR flags */
+	__u32 __reserved;	/* out: zero */
+	/*
+	 * out: dev_name() of the device the MR is attached (mapped) for, the
+	 * edu BDF for P2P_MR_EDU; NUL-terminated.
+	 */
+	char dma_dev[P2P_DMA_DEV_LEN];
 };
 
 enum p2p_access_op {
-	P2P_ACCESS_READ = 1,	/* MR -> user buffer (page-backed exporters) */
-	P2P_ACCESS_WRITE = 2,	/* user buffer -> MR (page-backed exporters) */
+	/*
+	 * READ/WRITE copy through the exporter's CPU mapping (page-backed
+	 * exporters; -EOPNOTSUPP for MMIO), or on a P2P_MR_EDU MR, through
+	 * the DMA engine, for any exporter: 2 KiB per transfer, about 100 ms
+	 * each on QEMU. A revoke racing such an access: every transfer either
+	 * completes before the exporter's revoke returns or is not started,
+	 * and the access then fails with -ENODEV (what landed before stays).
+	 */
+	P2P_ACCESS_READ = 1,	/* MR -> user buffer */
+	P2P_ACCESS_WRITE = 2,	/* user buffer -> MR */
 	P2P_ACCESS_CHECK = 3,	/* DMA segments covering the range -> user */
 };
 

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Wrappers for the mock RDMA importer's ioctls (/dev/dmabuf_p2p_importer). */
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -119,6 +121,34 @@ int p2p_imp_check(int imp, uint32_t handle, uint64_t offset, uint64_t len,
 	if (!ret && count)
 		*count = req.count;
 	return ret;
+}
+
+/*
+ * The BDF of the edu device bound to the importer as its DMA engine (what
+ * P2P_MR_EDU MRs attach for): 0, or -ENODEV when none is bound.
+ */
+int p2p_imp_edu_device(char bdf[P2P_BDF_LEN])
+{
+	const char *dir = P2P_SYSFS_PCI_DRIVERS "/" P2P_IMP_EDU_DRIVER;
+	struct dirent *de;
+	int ret = -ENODEV;
+	DIR *d;
+
+	d = opendir(dir);
+	if (!d)
+		return p2p_seterr(errno == ENOENT ? ENODEV : errno,
+				  "open %s (dmabuf_p2p_imp loaded?)", dir);
+	while ((de = readdir(d))) {
+		/* Devices are the links named like 0000:00:04.0. */
+		if (!strchr(de->d_name, ':') || p2p_bdf_normalize(de->d_name, bdf))
+			continue;
+		ret = 0;
+		break;
+	}
+	closedir(d);
+	if (ret)
+		return p2p_seterr_msg(ENODEV, "no edu device bound to %s", dir);
+	return 0;
 }
 
 const char *p2p_mr_state_name(uint32_t state)

@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * importer_edu: real peer-to-peer DMA in the VM. MRs registered with
+ * P2P_MR_EDU attach for the importer's DMA engine (QEMU's edu device), so
+ * our exporter maps its BAR for edu, and READ/WRITE move the data with
+ * edu's engine: what a WRITE puts in must show up in the BAR through the
+ * vfio mmap, and what is put in the BAR must come back through a READ.
+ * Plus multi-range buffers, offsets inside them, a revoke racing transfers
+ * in flight, and (intel-iommu profile) the DMA address edu used being an
+ * IOVA rather than the BAR's bus address.
+ *
+ * edu moves 2 KiB per transfer, ~100 ms each (two transfers per chunk):
+ * sizes here stay at a few KiB.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#define EDU_MAP_PAGES	8	/* BAR pages the cases use (and mmap) */
+#define EDU_CHUNK	2048
+
+struct efix {
+	struct tdev t;
+	int imp;
+	char edu[P2P_BDF_LEN];
+	volatile uint8_t *bar;	/* the first EDU_MAP_PAGES of the BAR */
+	size_t bar_len;
+};
+
+static void fill(uint8_t *p, size_t len, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)(i * 7 + seed * 29 + (i >> 8) + 1);
+}
+
+static void bar_get(struct efix *f, uint64_t off, uint8_t *out, size_t len)
+{
+	size_t i;
+
+	ASSERT_LE(off + len, f->bar_len);
+	for (i = 0; i < len; i++)
+		out[i] = f->bar[off + i];
+}
+
+static void bar_put(struct efix *f, uint64_t off, const uint8_t *in, size_t len)
+{
+	size_t i;
+
+	ASSERT_LE(off + len, f->bar_len);
+	for (i = 0; i < len; i++)
+		f->bar[off + i] = in[i];
+}
+
+static void bar_set(struct efix *f, uint64_t off, uint8_t v, size_t len)
+{
+	size_t i;
+
+	ASSERT_LE(off + len, f->bar_len);
+	for (i = 0; i < len; i++)
+		f->bar[off + i] = v;
+}
+
+/* BAR bytes [off, off + len) must equal @want; report the first mismatch. */
+static void bar_expect(struct efix *f, uint64_t off, const uint8_t *want, size_t len)
+{
+	uint8_t *got = malloc(len);
+	size_t i;
+
+	ASSERT_TRUE(got);
+	bar_get(f, off, got, len);
+	for (i = 0; i < len; i++)
+		if (got[i] != want[i])
+			FAIL("BAR byte 0x%llx: 0x%02x, want 0x%02x (%zu of %zu bytes matched)",
+			     (unsigned long long)(off + i), got[i], want[i], i, len);
+	free(got);
+}
+
+static void bar_expect_byte(struct efix *f, uint64_t off, uint8_t v, size_t len)
+{
+	uint8_t *want = malloc(len);
+
+	ASSERT_TRUE(want);
+	memset(want, v, len);
+	bar_expect(f, off, want, len);
+	free(want);
+}
+
+/*
+ * The importer with its edu engine, and the exporter's device with its BAR
+ * mapped; skip (saying why) when either is missing.
+ */
+static void efix_open(struct efix *f)
+{
+	const char *env = t_env("DMABUF_P2P_DEVICE_EDU");
+	char want[P2P_BDF_LEN];
+	void *p;
+
+	memset(f, 0, sizeof(*f));
+	f->imp = t_need_importer();
+	if (p2p_imp_edu_device(f->edu))
+		SKIP("no edu DMA engine bound to the importer: %s (DMABUF_P2P_DEVICE_EDU=%s)",
+		     p2p_last_error(), env ? env : "unset");
+	if (env && !p2p_bdf_normalize(env, want))
+		ASSERT_STREQ(f->edu, want);
+	t_open_main(&f->t);
+	f->bar_len = EDU_MAP_PAGES * f->t.page;
+	if (f->t.bar_size < f->bar_len)
+		SKIP("BAR%u of %s too small (0x%llx)", f->t.bar, f->t.dev.bdf,
+		     (unsigned long long)f->t.bar_size);
+	ASSERT_OK(p2p_bar_mmap(&f->t.dev, f->t.bar, 0, f->bar_len, PROT_READ | PROT_WRITE, &p));
+	f->bar = p;
+	tap_diag("edu %s, exporter %s BAR%u at 0x%llx, %s", f->edu, f->t.dev.bdf, f->t.bar,
+		 (unsigned long long)f->t.bar_phys, t_noiommu(&f->t.dev) ? "noiommu" : "iommu");
+}
+
+/*
+ * REG_MR for the engine. The exporter judges PCI importers with
+ * pci_p2pdma_distance(), and QEMU's host bridge is not on the kernel's
+ * whitelist: if it says no, tell it to let PCI importers through.
+ */
+static uint32_t edu_reg(struct efix *f, int fd, uint64_t off, uint64_t len, uint32_t access)
+{
+	struct p2p_query_mr q;
+	uint32_t h;
+	int ret;
+
+	ret = p2p_imp_reg(f->imp, fd, off, len, P2P_MR_EDU, access, &h);
+	if (ret == -EOPNOTSUPP && p2p_exp_debugfs_present()) {
+		tap_diag("exporter refused edu (no P2P path by pci_p2pdma_distance): skip_p2p_distance=1");
+		t_set_knob(NULL, "skip_p2p_distance", 1);
+		ret = p2p_imp_reg(f->imp, fd, off, len, P2P_MR_EDU, access, &h);
+	}
+	ASSERT_OK(ret);
+	ASSERT_OK(p2p_imp_query(f->imp, h, &q));
+	ASSERT_EQ(q.state, P2P_MR_STATE_MAPPED);
+	ASSERT_EQ(q.mapped_length, len);
+	ASSERT_TRUE(q.flags & P2P_MR_EDU);
+	ASSERT_EQ(q.dma_dev[sizeof(q.dma_dev) - 1], 0);
+	ASSERT_STREQ(q.dma_dev, f->edu);
+	return h;
+}
+
+static int one_range(struct efix *f, uint64_t first_page, uint64_t npages, struct p2p_range *r)
+{
+	r->offset = first_page * f->t.page;
+	r->length = npages * f->t.page;
+	return t_create(&f->t, r, 1);
+}
+
+/* user -> edu -> BAR, then BAR -> edu -> user, over a two-page MR. */
+static void edu_write_read_bar(void)
+{
+	struct p2p_range r;
+	struct efix f;
+	uint8_t *buf, *out;
+	size_t len;
+	uint32_t h;
+	int fd;
+
+	efix_open(&f);
+	fd = one_range(&f, 1, 2, &r);
+	len = r.length;
+	buf = malloc(len);
+	out = malloc(len);
+	ASSERT_TRUE(buf && out);
+	bar_set(&f, 0, 0x5a, 4 * f.t.page);
+	h = edu_reg(&f, fd, 0, len, P2P_MR_ACCESS_ALL);
+
+	fill(buf, len, 1);
+	ASSERT_OK(p2p_imp_write(f.imp, h, 0, buf, len));
+	bar_expect(&f, r.offset, buf, len);
+	/* Not a byte outside the buffer. */
+	bar_expect_byte(&f, 0, 0x5a, f.t.page);
+	bar_expect_byte(&f, r.offset + len, 0x5a, f.t.page);
+
+	fill(buf, len, 2);
+	bar_put(&f, r.offset, buf, len);
+	memset(out, 0, len);
+	ASSERT_OK(p2p_imp_read(f.imp, h, 0, out, len));
+	ASSERT_EQ(memcmp(out, buf, len), 0);
+	ASSERT_OK(p2p_imp_dereg(f.imp, h, 0));
+	close(fd);
+}
+
+/*
+ * An MR over the buffer's pages 1..2 of 4, accessed at odd offsets and
+ * lengths: inside a chunk, across a page and across chunks.
+ */
+static void edu_offsets_inside_buffer(void)
+{
+	static const struct { uint64_t off, len; } acc[] = {
+		{ 100, 300 }, { 4096 - 1000, 2500 }, { 2047, 2 }, { 8192 - 5, 5 },
+	};
+	uint64_t ps, mr_off;
+	struct p2p_range r;
+	uint8_t buf[4096], out[4096], *shadow;
+	struct efix f;
+	unsigned int i;
+	uint32_t h;
+	int fd;
+
+	efix_open(&f);
+	ps = f.t.page;
+	if (ps != 4096)
+		SKIP("offsets written for 4 KiB pages");
+	fd = one_range(&f, 2, 4, &r);
+	mr_off = ps;
+	bar_set(&f, r.offset, 0, r.length);
+	shadow = calloc(1, r.length);
+	ASSERT_TRUE(shadow);
+	h = edu_reg(&f, fd, mr_off, 2 * ps, P2P_MR_ACCESS_ALL);
+
+	for (i = 0; i < sizeof(acc) / sizeof(acc[0]); i++) {
+		fill(buf, acc[i].len, 10 + i);
+		ASSERT_OK(p2p_imp_write(f.imp, h, acc[i].off, buf, acc[i].len));
+		memcpy(shadow + mr_off + acc[i].off, buf, acc[i].len);
+		/* The whole buffer: written bytes and nothing else changed. */
+		bar_expect(&f, r.offset, shadow, r.length);
+	}
+	for (i = 0; i < sizeof(acc) / sizeof(acc[0]); i++) {
+		memset(out, 0, sizeof(out));
+		ASSERT_OK(p2p_imp_read(f.imp, h, acc[i].off, out, acc[i].len));
+		ASSERT_EQ(memcmp(out, shadow + mr_off + acc[i].off, acc[i].len), 0);
+	}
+	/* And the MR's edges hold. */
+	ASSERT_ERR(p2p_imp_write(f.imp, h, 2 * ps - 4, buf, 8), EINVAL);
+	ASSERT_ERR(p2p_imp_read(f.imp, h, 2 * ps, out, 1), EINVAL);
+	bar_expect(&f, r.offset, shadow, r.length);
+	ASSERT_OK(p2p_imp_dereg(f.imp, h, 0));
+	free(shadow);
+	close(fd);
+}
+
+/*
+ * A buffer of three BAR ranges out of order: chunks that straddle two
+ * ranges go out as one transfer per DMA segment, each to the right place.
+ */
+static void edu_multi_range(void)
+{
+	struct p2p_range r[3];
+	uint64_t ps, len, off, bar_off, run;
+	uint8_t *buf, *out;
+	struct efix f;
+	uint32_t h;
+	int fd;
+
+	efix_open(&f);
+	ps = f.t.page;
+	r[0].offset = 5 * ps;
+	r[0].length = ps;
+	r[1].offset = 1 * ps;
+	r[1].length = ps;
+	r[2].offset = 3 * ps;
+	r[2].length = 2 * ps;
+	len = 4 * ps;
+	fd = t_create(&f.t, r, 3);
+	bar_set(&f, 0, 0x33, 7 * ps);
+	h = edu_reg(&f, fd, 0, len, P2P_MR_ACCESS_ALL);
+	buf = malloc(len);
+	out = malloc(len);
+	ASSERT_TRUE(buf && out);
+
+	/* From 1 KiB before the first range's end to 1 KiB into the third. */
+	fill(buf, len, 3);
+	ASSERT_OK(p2p_imp_write(f.imp, h, ps - 1024, buf, ps + 2048));
+	for (off = 0; off < ps + 2048; off += run) {
+		ASSERT_OK(p2p_ranges_locate(r, 3, ps - 1024 + off, &bar_off, &run));
+		if (run > ps + 2048 - off)
+			run = ps + 2048 - off;
+		tap_diag("MR 0x%llx -> BAR 0x%llx, 0x%llx bytes",
+			 (unsigned long long)(ps - 1024 + off), (unsigned long long)bar_off,
+			 (unsigned long long)run);
+		bar_expect(&f, bar_off, buf + off, run);
+	}
+	/* Untouched: page 0, the gaps, and the parts not written. */
+	bar_expect_byte(&f, 0, 0x33, ps);
+	bar_expect_byte(&f, 2 * ps, 0x33, ps);
+	bar_expect_byte(&f, 6 * ps, 0x33, ps);
+	bar_expect_byte(&f, 5 * ps, 0x33, ps - 1024);
+	bar_expect_byte(&f, 3 * ps + 1024, 0x33, 2 * ps - 1024);
+
+	/* Every range filled from the BAR side, read back in one READ. */
+	fill(buf, len, 4);
+	bar_put(&f, r[0].offset, buf, ps);
+	bar_put(&f, r[1].offset, buf + ps, ps);
+	bar_put(&f, r[2].offset, buf + 2 * ps, 2 * ps);
+	memset(out, 0, len);
+	ASSERT_OK(p2p_imp_read(f.imp, h, 0, out, len));
+	ASSERT_EQ(memcmp(out, buf, len), 0);
+	ASSERT_OK(p2p_imp_dereg(f.imp, h, 0));
+	close(fd);
+}
+
+/*
+ * The DMA address edu was given: with the emulated IOMMU an IOVA of edu's
+ * domain, not the BAR's bus address (sysfs resource); without, the bus
+ * address itself. Either way the data lands in the BAR.
+ */
+static void edu_dma_address(void)
+{
+	struct p2p_dma_seg segs[8], dsegs[8];
+	uint8_t buf[EDU_CHUNK];
+	struct p2p_range r;
+	struct efix f;
+	uint32_t h, hd, n, i;
+	uint64_t bus;
+	int fd;
+
+	efix_open(&f);
+	fd = one_range(&f, 2, 1, &r);
+	bus = f.t.bar_phys + r.offset;
+	h = edu_reg(&f, fd, 0, r.length, P2P_MR_ACCESS_ALL);
+	ASSERT_OK(p2p_imp_check(f.imp, h, 0, r.length, segs, 8, &n));
+	ASSERT_GE(n, 1);
+	for (i = 0; i < n; i++)
+		tap_diag("edu seg %u: dma 0x%llx len 0x%llx (BAR bus address 0x%llx)", i,
+			 (unsigned long long)segs[i].dma_addr,
+			 (unsigned long long)segs[i].length, (unsigned long long)bus);
+	/* For contrast, the importer's default (non-PCI) DMA device. */
+	ASSERT_OK(p2p_imp_reg(f.imp, fd, 0, r.length, 0, P2P_MR_ACCESS_ALL, &hd));
+	ASSERT_OK(p2p_imp_check(f.imp, hd, 0, r.length, dsegs, 8, &n));
+	tap_diag("default device seg 0: dma 0x%llx", (unsigned long long)dsegs[0].dma_addr);
+	ASSERT_OK(p2p_imp_dereg(f.imp, hd, 0));
+
+	if (t_noiommu(&f.t.dev)) {
+		ASSERT_EQ(segs[0].dma_addr, bus);
+	} else {
+		/* Not the bus address, nor anywhere in the BAR: an IOVA. */
+		ASSERT_NE(segs[0].dma_addr, bus);
+		ASSERT_TRUE(segs[0].dma_addr + segs[0].length <= f.t.bar_phys ||
+			    segs[0].dma_addr >= f.t.bar_phys + f.t.bar_size);
+	}
+	bar_set(&f, r.offset, 0, r.length);
+	fill(buf, sizeof(buf), 5);
+	ASSERT_OK(p2p_imp_write(f.imp, h, 64, buf, sizeof(buf)));
+	bar_expect(&f, r.offset + 64, buf, sizeof(buf));
+	bar_expect_byte(&f, r.offset, 0, 64);
+	ASSERT_OK(p2p_imp_dereg(f.imp, h, 0));
+	close(fd);
+}
+
+/* Bad inputs on an engine MR: refused before any transfer. */
+static void edu_bad_inputs(void)
+{
+	struct p2p_range r;
+	uint8_t buf[64] = { 0 };
+	struct efix f;
+	uint32_t hr, hw;
+	int fd;
+
+	efix_open(&f);
+	fd = one_range(&f, 1, 1, &r);
+	hr = edu_reg(&f, fd, 0, r.length, P2P_MR_ACCESS_READ);
+	hw = edu_reg(&f, fd, 0, r.length, P2P_MR_ACCESS_WRITE);
+	ASSERT_ERR(p2p_imp_write(f.imp, hr, 0, buf, sizeof(buf)), EACCES);
+	ASSERT_ERR(p2p_imp_read(f.imp, hw, 0, buf, sizeof(buf)), EACCES);
+	ASSERT_ERR(p2p_imp_read(f.imp, hr, 0, buf, 0), EINVAL);
+	ASSERT_ERR(p2p_imp_read(f.imp, hr, r.length, buf, 1), EINVAL);
+	ASSERT_ERR(p2p_imp_read(f.imp, hr, ~0ULL - 2, buf, 8), EINVAL, EOVERFLOW);
+	ASSERT_ERR(p2p_imp_read(f.imp, hr, 0, (void *)16, 64), EFAULT);
+	ASSERT_ERR(p2p_imp_write(f.imp, hw, 0, (void *)16, 64), EFAULT);
+	/* Both flags together are fine; an unknown one next to EDU is not. */
+	ASSERT_ERR(p2p_imp_reg(f.imp, fd, 0, r.length, P2P_MR_EDU | (P2P_MR_FLAGS_ALL + 1),
+			       P2P_MR_ACCESS_ALL, &hr), EINVAL);
+	ASSERT_OK(p2p_imp_dereg(f.imp, hw, 0));
+	close(fd);
+}
+
+/* A writer hammering an engine MR until an access fails. */
+struct writer {
+	struct efix *f;
+	uint32_t h;
+	size_t len;
+	unsigned int done;		/* accesses completed */
+	int err;			/* the one that failed, -errno */
+	uint64_t last_start_ms;		/* when the failing access began */
+	volatile int started;
+};
+
+#define WRITER_MAX	64
+
+static void *writer_fn(void *arg)
+{
+	struct writer *w = arg;
+	uint8_t *buf = malloc(w->len);
+	unsigned int i;
+
+	if (!buf) {
+		w->err = -ENOMEM;
+		return NULL;
+	}
+	for (i = 0; i < WRITER_MAX; i++) {
+		fill(buf, w->len, 100 + i);
+		w->last_start_ms = p2p_now_ms();
+		w->started = 1;
+		w->err = p2p_imp_write(w->f->imp, w->h, 0, buf, w->len);
+		if (w->err)
+			break;
+		w->done++;
+	}
+	free(buf);
+	return NULL;
+}
+
+/*
+ * Revoke while a WRITE moves chunks into the BAR: once the revoke returned,
+ * the BAR must not change any more; the access completed or failed with
+ * ENODEV. Then unrevoke, and the same MR transfers again (remapped).
+ */
+static void edu_revoke_in_flight(void)
+{
+	static const unsigned int delays_ms[] = { 150, 330, 520 };
+	unsigned int round, raced = 0;
+	struct p2p_query_mr q;
+	struct p2p_range r;
+	uint8_t *snap, *buf, *out;
+	struct writer w;
+	struct efix f;
+	uint64_t t0, t1;
+	pthread_t th;
+	uint32_t h;
+	int fd;
+
+	efix_open(&f);
+	t_need_debugfs();
+	fd = one_range(&f, 1, 1, &r);
+	h = edu_reg(&f, fd, 0, r.length, P2P_MR_ACCESS_ALL);
+	snap = malloc(r.length);
+	buf = malloc(r.length);
+	out = malloc(r.length);
+	ASSERT_TRUE(snap && buf && out);
+
+	for (round = 0; round < sizeof(delays_ms) / sizeof(delays_ms[0]); round++) {
+		memset(&w, 0, sizeof(w));
+		w.f = &f;
+		w.h = h;
+		w.len = r.length;
+		bar_set(&f, r.offset, 0, r.length);
+		ASSERT_EQ(pthread_create(&th, NULL, writer_fn, &w), 0);
+		while (!w.started)
+			p2p_sleep_ms(1);
+		p2p_sleep_ms(delays_ms[round]);
+
+		t0 = p2p_now_ms();
+		ASSERT_OK(p2p_knob_revoke(f.t.dev.bdf, true));
+		t1 = p2p_now_ms();
+		bar_get(&f, r.offset, snap, r.length);
+
+		ASSERT_EQ(pthread_join(th, NULL), 0);
+		tap_diag("round %u: revoke at +%u ms took %llu ms; %u accesses completed, then %s (began %lld ms before the revoke)",
+			 round, delays_ms[round], (unsigned long long)(t1 - t0), w.done,
+			 w.err ? tap_errname(-w.err) : "none",
+			 (long long)t0 - (long long)w.last_start_ms);
+		ASSERT_LT(w.done, WRITER_MAX);
+		ASSERT_ERR(w.err, ENODEV);
+		if (w.last_start_ms <= t0)
+			raced++;
+		/* Give a straggler transfer (~100 ms each) time to land. */
+		p2p_sleep_ms(400);
+		bar_expect(&f, r.offset, snap, r.length);
+
+		ASSERT_OK(p2p_imp_query(f.imp, h, &q));
+		ASSERT_EQ(q.state, P2P_MR_STATE_REVOKED);
+		ASSERT_ERR(p2p_imp_read(f.imp, h, 0, out, 16), ENODEV);
+		bar_expect(&f, r.offset, snap, r.length);
+
+		/* Back, and transferring again through a fresh mapping. */
+		ASSERT_OK(p2p_knob_revoke(f.t.dev.bdf, false));
+		fill(buf, r.length, 200 + round);
+		ASSERT_OK(p2p_imp_write(f.imp, h, 0, buf, r.length));
+		bar_expect(&f, r.offset, buf, r.length);
+		memset(out, 0, r.length);
+		ASSERT_OK(p2p_imp_read(f.imp, h, 0, out, r.length));
+		ASSERT_EQ(memcmp(out, buf, r.length), 0);
+		ASSERT_OK(p2p_imp_query(f.imp, h, &q));
+		ASSERT_EQ(q.state, P2P_MR_STATE_MAPPED);
+		ASSERT_GE(q.remaps, round + 1);
+	}
+	/* At least one revoke met an access in flight, not between two. */
+	ASSERT_GE(raced, 1);
+	ASSERT_OK(p2p_imp_dereg(f.imp, h, 0));
+	close(fd);
+}
+
+static const struct tap_case cases[] = {
+	TAP_CASE_T(edu_write_read_bar, 60),
+	TAP_CASE_T(edu_offsets_inside_buffer, 60),
+	TAP_CASE_T(edu_multi_range, 60),
+	TAP_CASE_T(edu_dma_address, 60),
+	TAP_CASE(edu_bad_inputs),
+	TAP_CASE_T(edu_revoke_in_flight, 120),
+};
+
+int main(int argc, char **argv)
+{
+	tap_set_teardown(t_reset_knobs);
+	return tap_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
+}
