@@ -34,7 +34,9 @@ static int p2p_exp_init_dev(struct vfio_device *core_vdev)
 
 	mutex_init(&vdev->trigger_lock);
 	INIT_LIST_HEAD(&vdev->node);
-	vdev->af_cap = pci_find_capability(vdev->core.pdev, PCI_CAP_ID_AF);
+	vdev->caps.pm = vdev->core.pdev->pm_cap;
+	vdev->caps.pcie = pci_pcie_cap(vdev->core.pdev);
+	vdev->caps.af = pci_find_capability(vdev->core.pdev, PCI_CAP_ID_AF);
 	p2p_exp_vfio_provider_init(vdev);
 	return 0;
 }

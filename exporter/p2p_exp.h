@@ -184,6 +184,35 @@ bool p2p_exp_log_find(unsigned long ino, struct p2p_exp_rel_entry *out);
 void p2p_exp_log_show(struct seq_file *m);
 void p2p_exp_log_clear(void);
 
+/* cfg_effect.c: what a config-space write does to the MMIO */
+enum p2p_exp_cfg_effect {
+	P2P_CFG_NONE,		/* cannot change MMIO decode */
+	P2P_CFG_WATCH,		/* may bring it back: resync afterwards */
+	P2P_CFG_REMOVES,	/* may take it away: revoke first */
+};
+
+/* Capability offsets in config space; 0 where the device has none. */
+struct p2p_exp_cfg_caps {
+	u8 pm;
+	u8 pcie;
+	u8 af;
+};
+
+/*
+ * A write of @count bytes at config offset @pos; @get reads byte @idx of
+ * it from @src (user memory for vfio, a kernel buffer for KUnit) and
+ * returns non-zero if it cannot.
+ */
+struct p2p_exp_cfg_write {
+	u64 pos;
+	size_t count;
+	int (*get)(const void *src, size_t idx, u8 *val);
+	const void *src;
+};
+
+enum p2p_exp_cfg_effect p2p_exp_cfg_effect(const struct p2p_exp_cfg_caps *caps,
+					   const struct p2p_exp_cfg_write *w);
+
 /* The vfio-pci variant device. */
 struct p2p_exp_vdev {
 	struct vfio_pci_core_device core;
@@ -198,7 +227,7 @@ struct p2p_exp_vdev {
 	struct list_head node;
 	/* Blocked by the hot reset in flight; under p2p_exp_hot_reset_lock. */
 	bool hot_reset_blocked;
-	u8 af_cap;
+	struct p2p_exp_cfg_caps caps;
 	struct dentry *dbg;
 };
 

@@ -27,69 +27,16 @@
  */
 static DEFINE_MUTEX(p2p_exp_hot_reset_lock);
 
-enum p2p_exp_cfg_effect {
-	P2P_CFG_NONE,		/* cannot change MMIO decode */
-	P2P_CFG_WATCH,		/* may bring it back: resync afterwards */
-	P2P_CFG_REMOVES,	/* may take it away: revoke first */
+/* The user's bytes, behind the plain pointer p2p_exp_cfg_write carries. */
+struct p2p_exp_user_bytes {
+	const char __user *buf;
 };
 
-/*
- * The byte the user is writing to config offset @reg, if the write covers
- * it. Returns 1 and *val, 0 if not covered, -EFAULT if unreadable.
- */
-static int p2p_exp_cfg_byte(const char __user *buf, u64 pos, size_t count,
-			    unsigned int reg, u8 *val)
+static int p2p_exp_get_user_byte(const void *src, size_t idx, u8 *val)
 {
-	if (reg < pos || reg - pos >= count)
-		return 0;
-	if (get_user(*val, buf + (reg - pos)))
-		return -EFAULT;
-	return 1;
-}
+	const struct p2p_exp_user_bytes *ub = src;
 
-static void p2p_exp_cfg_check(enum p2p_exp_cfg_effect *effect,
-			      const char __user *buf, u64 pos, size_t count,
-			      unsigned int reg, u8 mask, bool removes_if_set)
-{
-	u8 val;
-	int ret = p2p_exp_cfg_byte(buf, pos, count, reg, &val);
-
-	if (!ret)
-		return;
-	if (ret < 0 || !!(val & mask) == removes_if_set)
-		*effect = P2P_CFG_REMOVES;
-	else if (*effect == P2P_CFG_NONE)
-		*effect = P2P_CFG_WATCH;
-}
-
-/*
- * Decided from what is written, before vfio core sees it. A racing thread
- * may change the user buffer between our look and vfio's; the resync after
- * the write then revokes late instead of early (the window only exposes
- * the device owner's own DMA to a device that stopped decoding).
- */
-static enum p2p_exp_cfg_effect
-p2p_exp_cfg_effect(struct p2p_exp_vdev *vdev, const char __user *buf,
-		   size_t count, u64 pos)
-{
-	struct pci_dev *pdev = vdev->core.pdev;
-	enum p2p_exp_cfg_effect effect = P2P_CFG_NONE;
-
-	p2p_exp_cfg_check(&effect, buf, pos, count, PCI_COMMAND,
-			  PCI_COMMAND_MEMORY, false);
-	if (pdev->pm_cap)
-		p2p_exp_cfg_check(&effect, buf, pos, count,
-				  pdev->pm_cap + PCI_PM_CTRL,
-				  PCI_PM_CTRL_STATE_MASK, true);
-	if (pci_pcie_cap(pdev))
-		p2p_exp_cfg_check(&effect, buf, pos, count,
-				  pci_pcie_cap(pdev) + PCI_EXP_DEVCTL + 1,
-				  PCI_EXP_DEVCTL_BCR_FLR >> 8, true);
-	if (vdev->af_cap)
-		p2p_exp_cfg_check(&effect, buf, pos, count,
-				  vdev->af_cap + PCI_AF_CTRL, PCI_AF_CTRL_FLR,
-				  true);
-	return effect;
+	return get_user(*val, ub->buf + idx);
 }
 
 static void p2p_exp_trigger_begin(struct p2p_exp_vdev *vdev, bool removes)
@@ -113,6 +60,11 @@ ssize_t p2p_exp_write(struct vfio_device *core_vdev, const char __user *buf,
 {
 	struct p2p_exp_vdev *vdev = to_p2p_exp_vdev(core_vdev);
 	u64 pos = *ppos;
+	struct p2p_exp_user_bytes ub;
+	struct p2p_exp_cfg_write w = {
+		.get = p2p_exp_get_user_byte,
+		.src = &ub,
+	};
 	enum p2p_exp_cfg_effect effect;
 	ssize_t ret;
 
@@ -120,8 +72,17 @@ ssize_t p2p_exp_write(struct vfio_device *core_vdev, const char __user *buf,
 	    !count)
 		return vfio_pci_core_write(core_vdev, buf, count, ppos);
 
-	effect = p2p_exp_cfg_effect(vdev, buf, count,
-				    pos & VFIO_PCI_OFFSET_MASK);
+	/*
+	 * Decided from what is written, before vfio core sees it. A racing
+	 * thread may change the user buffer between our look and vfio's; the
+	 * resync after the write then revokes late instead of early (the
+	 * window only exposes the device owner's own DMA to a device that
+	 * stopped decoding).
+	 */
+	ub.buf = buf;
+	w.pos = pos & VFIO_PCI_OFFSET_MASK;
+	w.count = count;
+	effect = p2p_exp_cfg_effect(&vdev->caps, &w);
 	if (effect == P2P_CFG_NONE)
 		return vfio_pci_core_write(core_vdev, buf, count, ppos);
 

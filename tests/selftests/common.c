@@ -143,7 +143,9 @@ void t_open_for(struct tdev *t, enum p2p_trigger trig)
 			 p2p_last_error());
 		p2p_dev_close(&t->dev);
 	}
-	SKIP("no device for %s: %s", p2p_trigger_name(trig), why);
+	SKIP("no device for %s: %s%s", p2p_trigger_name(trig), why,
+	     trig == P2P_TRIG_AF_FLR ?
+	     " (the exporter's handling of the AF FLR write is covered by KUnit dmabuf_p2p_exp_cfg)" : "");
 }
 
 int t_create(struct tdev *t, const struct p2p_range *r, unsigned int nr)
@@ -262,7 +264,8 @@ void t_reset_knobs(void)
 	static const char *const devs[] = {
 		"DMABUF_P2P_DEVICE", "DMABUF_P2P_DEVICE_FLR", "DMABUF_P2P_DEVICE_PM" };
 	static const char *const knobs[] = {
-		"release_delay_ms", "revoke_hold_ms", "fail_next_attach", "fail_next_map" };
+		"release_delay_ms", "revoke_hold_ms", "fail_next_attach", "fail_next_map",
+		"skip_p2p_distance" };
 	char bdf[P2P_BDF_LEN];
 	size_t i;
 
