@@ -85,7 +85,7 @@ boot() {	# label mode iommu timeout
 # The rig must fail when it should: each injected fault has to be reported.
 boot rig-kunit rigtest.kunit_fail noiommu 120; $R expect-fail rig-kunit "$OUT/boot-rig-kunit" kunit
 boot rig-warn rigtest.warn noiommu 120; $R expect-fail rig-warn "$OUT/boot-rig-warn" warn
-boot rig-hang rigtest.hang noiommu 60
+boot rig-hang rigtest.hang noiommu 40
 [ $? -eq 124 ] && to=--timed-out || to=
 $R expect-fail rig-hang "$OUT/boot-rig-hang" timeout $to
 boot rig-none rigtest.none noiommu 120; $R boot rig-none "$OUT/boot-rig-none"

@@ -2,9 +2,10 @@
 /*
  * lib_unit: host-side unit test of libdmabuf_p2p's pure parts (number,
  * size, range and BDF parsing, range building, debugfs and sysfs line
- * parsing, capability walks, error messages, the trigger table), its
- * device-free system helpers (fd passing, fdinfo, small files) and the
- * CLI's option parser. Needs no device and no root: make -C userspace test.
+ * parsing, capability walks, error messages, the trigger table, the seeded
+ * PRNG and the stress operation sequence it drives, percentiles, kernel
+ * splat recognition), its device-free system helpers (fd passing, fdinfo,
+ * small files) and the CLI's option parser. Needs no device and no root: make -C userspace test.
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -22,6 +23,8 @@
 #include "tap.h"
 
 #define PG 4096ULL
+/* xoshiro256** after splitmix64 seeding with (seed 0, stream 0). */
+#define PRNG_SEED0_FIRST 0xfb5405f7bd79c540ULL
 
 static void parse_u64_good(void)
 {
@@ -538,6 +541,258 @@ static void cli_bad(void)
 	ASSERT_TRUE(strstr(err, "at most") != NULL);
 }
 
+
+/* Same (seed, stream), same numbers; another stream or seed, others. */
+static void prng_determinism(void)
+{
+	struct p2p_prng a, b, c, d;
+	uint64_t va, vc, vd;
+	int i, same_c = 0, same_d = 0;
+
+	p2p_prng_seed(&a, 42, 3);
+	p2p_prng_seed(&b, 42, 3);
+	p2p_prng_seed(&c, 42, 4);
+	p2p_prng_seed(&d, 43, 3);
+	for (i = 0; i < 1000; i++) {
+		va = p2p_prng_next(&a);
+		ASSERT_TRUE(va == p2p_prng_next(&b));
+		vc = p2p_prng_next(&c);
+		vd = p2p_prng_next(&d);
+		same_c += va == vc;
+		same_d += va == vd;
+	}
+	ASSERT_EQ(same_c, 0);
+	ASSERT_EQ(same_d, 0);
+	/* (s, 1) and (s + 1, 0) must not be the same stream either. */
+	p2p_prng_seed(&a, 7, 1);
+	p2p_prng_seed(&b, 8, 0);
+	ASSERT_TRUE(p2p_prng_next(&a) != p2p_prng_next(&b));
+	/* Pinned: a replayed --seed must give the same run on any build. */
+	p2p_prng_seed(&a, 0, 0);
+	va = p2p_prng_next(&a);
+	p2p_prng_seed(&b, 0, 0);
+	ASSERT_TRUE(va == p2p_prng_next(&b));
+	ASSERT_TRUE(va == PRNG_SEED0_FIRST);
+}
+
+static void prng_ranges(void)
+{
+	unsigned int seen_below[7] = { 0 }, seen_bit[32] = { 0 };
+	struct p2p_prng p;
+	uint32_t mask = (1u << 2) | (1u << 5) | (1u << 31);
+	int i, b;
+
+	p2p_prng_seed(&p, 1, 0);
+	ASSERT_EQ(p2p_prng_below(&p, 0), 0);
+	ASSERT_EQ(p2p_prng_below(&p, 1), 0);
+	ASSERT_EQ(p2p_prng_pick_bit(&p, 0), -1);
+	for (i = 0; i < 7000; i++) {
+		uint32_t v = p2p_prng_below(&p, 7);
+
+		ASSERT_LT(v, 7);
+		seen_below[v]++;
+		b = p2p_prng_pick_bit(&p, mask);
+		ASSERT_TRUE(b >= 0 && b < 32 && (mask & (1u << b)));
+		seen_bit[b]++;
+	}
+	/* Roughly uniform: every value turns up, none hogs the draws. */
+	for (i = 0; i < 7; i++) {
+		ASSERT_GT(seen_below[i], 700);
+		ASSERT_LT(seen_below[i], 1300);
+	}
+	ASSERT_GT(seen_bit[2], 1900);
+	ASSERT_GT(seen_bit[5], 1900);
+	ASSERT_GT(seen_bit[31], 1900);
+	ASSERT_EQ(p2p_prng_pick_bit(&p, 1u << 9), 9);
+}
+
+/* What a stress worker draws: (op, argument) pairs, two draws per op. */
+static void op_sequence(uint64_t seed, unsigned int thread, unsigned int mask, int *ops,
+			uint64_t *args, int n)
+{
+	struct p2p_prng p;
+	int i;
+
+	p2p_prng_seed(&p, seed, thread);
+	for (i = 0; i < n; i++) {
+		ops[i] = p2p_prng_pick_bit(&p, mask);
+		args[i] = p2p_prng_next(&p);
+	}
+}
+
+static void stress_op_sequence_determinism(void)
+{
+	static struct cli_opts o;
+	int ops1[500], ops2[500], ops3[500], i, diff = 0;
+	uint64_t a1[500], a2[500], a3[500];
+	unsigned int seen = 0;
+	char err[256];
+
+	ASSERT_EQ(parse(&o, err, "stress", "--seed", "1234", "--ops", "create,revoke,close",
+			END), 0);
+	op_sequence(o.seed, 2, o.ops_mask, ops1, a1, 500);
+	op_sequence(o.seed, 2, o.ops_mask, ops2, a2, 500);
+	op_sequence(o.seed, 3, o.ops_mask, ops3, a3, 500);
+	for (i = 0; i < 500; i++) {
+		ASSERT_EQ(ops1[i], ops2[i]);
+		ASSERT_TRUE(a1[i] == a2[i]);
+		ASSERT_TRUE(ops1[i] == SOP_CREATE || ops1[i] == SOP_REVOKE ||
+			    ops1[i] == SOP_CLOSE);
+		seen |= 1u << ops1[i];
+		diff += ops1[i] != ops3[i] || a1[i] != a3[i];
+	}
+	ASSERT_EQ(seen, (1u << SOP_CREATE) | (1u << SOP_REVOKE) | (1u << SOP_CLOSE));
+	/* Another thread index: another sequence. */
+	ASSERT_GT(diff, 400);
+}
+
+static void percentiles(void)
+{
+	uint64_t v[100], w[] = { 40, 10, 30, 20 }, one = 7, out = 0;
+	int i;
+
+	for (i = 0; i < 100; i++)
+		v[i] = 100 - i;		/* reversed: the sort must put it right */
+	p2p_sort_u64(v, 100);
+	for (i = 0; i < 100; i++)
+		ASSERT_EQ(v[i], i + 1);
+	ASSERT_EQ(p2p_percentile_sorted(v, 100, 50, &out), 0);
+	ASSERT_EQ(out, 50);
+	ASSERT_EQ(p2p_percentile_sorted(v, 100, 99, &out), 0);
+	ASSERT_EQ(out, 99);
+	ASSERT_EQ(p2p_percentile_sorted(v, 100, 100, &out), 0);
+	ASSERT_EQ(out, 100);
+	ASSERT_EQ(p2p_percentile_sorted(v, 100, 0, &out), 0);
+	ASSERT_EQ(out, 1);
+	/* Nearest rank: always a measured value, rounding up. */
+	p2p_sort_u64(w, 4);
+	ASSERT_EQ(p2p_percentile_sorted(w, 4, 50, &out), 0);
+	ASSERT_EQ(out, 20);
+	ASSERT_EQ(p2p_percentile_sorted(w, 4, 51, &out), 0);
+	ASSERT_EQ(out, 30);
+	ASSERT_EQ(p2p_percentile_sorted(w, 4, 99, &out), 0);
+	ASSERT_EQ(out, 40);
+	ASSERT_EQ(p2p_percentile_sorted(&one, 1, 99, &out), 0);
+	ASSERT_EQ(out, 7);
+	out = 5;
+	ASSERT_EQ(p2p_percentile_sorted(v, 0, 50, &out), -EINVAL);
+	ASSERT_EQ(p2p_percentile_sorted(v, 100, 101, &out), -EINVAL);
+	ASSERT_EQ(out, 5);
+	ASSERT_TRUE(strstr(p2p_last_error(), "101") != NULL);
+}
+
+static void kmsg_splats_and_errno_names(void)
+{
+	static const char *const bad[] = {
+		"WARNING: CPU: 1 PID: 77 at exporter/revoke.c:120 p2p_exp_revoke+0x1/0x2",
+		"BUG: KASAN: slab-use-after-free in p2p_exp_release+0x10/0x20",
+		"WARNING: possible circular locking dependency detected",
+		"WARNING: possible recursive locking detected",
+		"INFO: task dmabuf-p2p:99 blocked for more than 120 seconds.",
+		"kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)",
+	};
+	static const char *const fine[] = {
+		"dmabuf_p2p_exp 0000:01:00.0: enabling device (0000 -> 0002)",
+		"vfio-pci: probe of 0000:02:00.0 failed with error -22",
+		"kmemleak: Kernel memory leak detector initialized (mem pool available: 15)",
+		"",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (!p2p_kmsg_is_splat(bad[i]))
+			FAIL("not seen as a splat: '%s'", bad[i]);
+	for (i = 0; i < sizeof(fine) / sizeof(fine[0]); i++)
+		if (p2p_kmsg_is_splat(fine[i]))
+			FAIL("seen as a splat: '%s'", fine[i]);
+	ASSERT_STREQ(p2p_errno_name(ENODEV), "ENODEV");
+	ASSERT_STREQ(p2p_errno_name(-EAGAIN), "EAGAIN");
+	ASSERT_STREQ(p2p_errno_name(4000), "E4000");
+}
+
+static void cli_scenario_stress_good(void)
+{
+	static struct cli_opts o;
+	unsigned int m;
+	char err[256];
+
+	ASSERT_EQ(parse(&o, err, "scenario", "all", "--tap", END), 0);
+	ASSERT_EQ(o.cmd, CMD_SCENARIO);
+	ASSERT_STREQ(o.scenario, "all");
+	ASSERT_TRUE(o.tap);
+	ASSERT_EQ(o.duration_s, SCENARIO_DEFAULT_S);
+	ASSERT_EQ(o.threads, STRESS_DEFAULT_THREADS);
+	ASSERT_EQ(parse(&o, err, "-d", "00:03.0", "scenario", "race-all", "--duration=5",
+			"--threads", "8", "--json", END), 0);
+	ASSERT_STREQ(o.scenario, "race-all");
+	ASSERT_EQ(o.duration_s, 5);
+	ASSERT_EQ(o.threads, 8);
+	ASSERT_TRUE(o.json);
+	ASSERT_EQ(parse(&o, err, "scenario", "--list", END), 0);
+	ASSERT_TRUE(o.list);
+	ASSERT_TRUE(o.scenario == NULL);
+
+	ASSERT_EQ(parse(&o, err, "stress", END), 0);
+	ASSERT_EQ(o.cmd, CMD_STRESS);
+	ASSERT_EQ(o.duration_s, STRESS_DEFAULT_S);
+	ASSERT_FALSE(o.seed_set);
+	ASSERT_EQ(o.ops_mask, SOP_ALL);
+	ASSERT_EQ(parse(&o, err, "stress", "--threads", "3", "--duration", "20", "--seed",
+			"0x10", "--ops", "create,register,access", "--tap", END), 0);
+	ASSERT_EQ(o.threads, 3);
+	ASSERT_EQ(o.duration_s, 20);
+	ASSERT_TRUE(o.seed_set);
+	ASSERT_EQ(o.seed, 16);
+	ASSERT_EQ(o.ops_mask, (1u << SOP_CREATE) | (1u << SOP_REGISTER) | (1u << SOP_ACCESS));
+	ASSERT_EQ(parse(&o, err, "stress", "--seed", "0", "--ops=all", END), 0);
+	ASSERT_TRUE(o.seed_set);
+	ASSERT_EQ(o.seed, 0);
+	ASSERT_EQ(o.ops_mask, SOP_ALL);
+
+	ASSERT_EQ(cli_parse_ops("exit", &m, err, sizeof(err)), 0);
+	ASSERT_EQ(m, 1u << SOP_EXIT);
+	ASSERT_EQ(cli_parse_ops("close,close,reset", &m, err, sizeof(err)), 0);
+	ASSERT_EQ(m, (1u << SOP_CLOSE) | (1u << SOP_RESET));
+	ASSERT_STREQ(cli_stress_op_names[SOP_UNREVOKE], "unrevoke");
+}
+
+static void cli_scenario_stress_bad(void)
+{
+	static struct cli_opts o;
+	unsigned int m = 99;
+	char err[256];
+
+#define BAD(want, ...) do {							\
+	if (!parse(&o, err, __VA_ARGS__, END))					\
+		FAIL("accepted: %s", #__VA_ARGS__);				\
+	if (!strstr(err, want))							\
+		FAIL("%s: error '%s' lacks '%s'", #__VA_ARGS__, err, want);	\
+} while (0)
+	BAD("needs a NAME", "scenario");
+	BAD("unexpected argument", "scenario", "a", "b");
+	BAD("--duration", "scenario", "all", "--duration", "0");
+	BAD("--duration", "stress", "--duration", "1x");
+	BAD("--duration", "stress", "--duration", "86401");
+	BAD("--threads", "stress", "--threads", "0");
+	BAD("--threads", "stress", "--threads", "65");
+	BAD("--seed", "stress", "--seed", "-1");
+	BAD("unknown operation 'frob'", "stress", "--ops", "create,frob");
+	BAD("empty name", "stress", "--ops", "create,,close");
+	BAD("trailing comma", "stress", "--ops", "create,");
+	BAD("empty list", "stress", "--ops", "");
+	BAD("does not apply", "scenario", "all", "--seed", "1");
+	BAD("does not apply", "scenario", "all", "--ops", "create");
+	BAD("does not apply", "stress", "--list");
+	BAD("does not apply", "info", "--json");
+	BAD("does not apply", "create", "--duration", "3");
+	BAD("exclude", "stress", "--json", "--tap");
+	BAD("unexpected argument", "stress", "extra");
+	BAD("needs a command", "--threads", "2");
+#undef BAD
+	ASSERT_EQ(cli_parse_ops("revoke,bogus", &m, err, sizeof(err)), -1);
+	ASSERT_EQ(m, 99);
+}
+
 static const struct tap_case cases[] = {
 	TAP_CASE(parse_u64_good),
 	TAP_CASE(parse_u64_bad),
@@ -558,6 +813,13 @@ static const struct tap_case cases[] = {
 	TAP_CASE(fdinfo_and_files),
 	TAP_CASE(cli_good),
 	TAP_CASE(cli_bad),
+	TAP_CASE(prng_determinism),
+	TAP_CASE(prng_ranges),
+	TAP_CASE(stress_op_sequence_determinism),
+	TAP_CASE(percentiles),
+	TAP_CASE(kmsg_splats_and_errno_names),
+	TAP_CASE(cli_scenario_stress_good),
+	TAP_CASE(cli_scenario_stress_bad),
 };
 
 int main(int argc, char **argv)

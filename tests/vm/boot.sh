@@ -16,6 +16,8 @@ trap 'rm -f "$shm"' EXIT
 
 machine=q35
 append="console=ttyS0 loglevel=7 panic=-1 p2p.mode=$mode p2p.iommu=$iommu"
+# The demo's stress duration (make run), passed on to the guest's init.
+[ -n "${P2P_STRESS_S:-}" ] && append="$append p2p.stress_s=$P2P_STRESS_S"
 extra=()
 if [ "$iommu" = iommu ]; then
 	machine=q35,kernel-irqchip=split

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# The main job inside the VM until the stress run takes it over: show what
-# the exporter and importer do with one device.
+# The main job inside the VM: show the device, then a seeded stress run on
+# it (P2P_STRESS_S seconds, default 60; from the host's environment via
+# the p2p.stress_s= boot argument) ending with its summary.
 set -x
 dmabuf-p2p info
-dmabuf-p2p create --device "$DMABUF_P2P_DEVICE"
-dmabuf-p2p revoke --device "$DMABUF_P2P_DEVICE"
+dmabuf-p2p stress --duration "${P2P_STRESS_S:-60}"

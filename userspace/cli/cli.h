@@ -17,7 +17,31 @@ enum cli_cmd {
 	CMD_INFO = 1 << 0,
 	CMD_CREATE = 1 << 1,
 	CMD_REVOKE = 1 << 2,
+	CMD_SCENARIO = 1 << 3,
+	CMD_STRESS = 1 << 4,
 };
+
+/* What a stress worker can do; --ops names them, in this order. */
+enum stress_op {
+	SOP_CREATE,
+	SOP_SHARE,
+	SOP_REGISTER,
+	SOP_ACCESS,
+	SOP_REVOKE,
+	SOP_UNREVOKE,
+	SOP_RESET,
+	SOP_CLOSE,
+	SOP_EXIT,
+	SOP_NR
+};
+
+#define SOP_ALL		((1u << SOP_NR) - 1)
+
+#define CLI_MAX_THREADS		64
+#define CLI_MAX_DURATION_S	86400
+#define STRESS_DEFAULT_S	60
+#define STRESS_DEFAULT_THREADS	4
+#define SCENARIO_DEFAULT_S	3	/* each race scenario */
 
 struct cli_opts {
 	enum cli_cmd cmd;
@@ -33,12 +57,24 @@ struct cli_opts {
 	bool mr;
 	unsigned int hold_s;
 	bool no_importer;
+	bool json;
+	bool tap;
+	bool list;
+	const char *scenario;
+	bool duration_set;
+	unsigned int duration_s;
+	unsigned int threads;
+	bool seed_set;
+	uint64_t seed;
+	unsigned int ops_mask;
 };
 
 /* opts.c: no side effects, unit-tested on the host */
 int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen);
 const char *cli_cmd_name(enum cli_cmd cmd);
 void cli_usage(FILE *f, enum cli_cmd cmd);
+extern const char *const cli_stress_op_names[SOP_NR];
+int cli_parse_ops(const char *list, unsigned int *mask, char *err, size_t errlen);
 
 /* common.c */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -46,9 +82,15 @@ int cli_open(const char *bdf, struct p2p_dev *dev);
 int cli_pick_bar(struct p2p_dev *dev, const struct cli_opts *o, unsigned int *bar,
 		 uint64_t *size);
 void cli_print_stat(const char *prefix, const struct p2p_buf_stat *st);
+void cli_json_str(FILE *f, const char *s);
+int cli_skip(const struct cli_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 int cmd_info(const struct cli_opts *o, const char *bdf);
 int cmd_create(const struct cli_opts *o, const char *bdf);
 int cmd_revoke(const struct cli_opts *o, const char *bdf);
+int cmd_scenario(const struct cli_opts *o, const char *bdf);
+void scenario_list(FILE *f);
+int cmd_stress(const struct cli_opts *o, const char *bdf);
 
 #endif /* DMABUF_P2P_CLI_H */

@@ -52,3 +52,48 @@ void cli_print_stat(const char *prefix, const struct p2p_buf_stat *st)
 	       prefix, (unsigned long long)st->ino, (unsigned long long)st->size,
 	       st->revoked, st->attaches, st->maps, st->revokes, st->unrevokes);
 }
+
+/* @s as a JSON string literal. */
+void cli_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/*
+ * The whole command skips: said in the form the caller asked for (TAP
+ * plan, JSON object or a plain line). Returns CLI_SKIP.
+ */
+int cli_skip(const struct cli_opts *o, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (o->tap) {
+		printf("TAP version 13\n1..0 # SKIP %s\n", why);
+	} else if (o->json) {
+		printf("{\"command\":");
+		cli_json_str(stdout, cli_cmd_name(o->cmd));
+		printf(",\"result\":\"skip\",\"reason\":");
+		cli_json_str(stdout, why);
+		printf("}\n");
+	} else {
+		printf("SKIP: %s\n", why);
+	}
+	return CLI_SKIP;
+}

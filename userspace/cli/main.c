@@ -26,16 +26,21 @@ int main(int argc, char **argv)
 		free(o);
 		return CLI_FAIL;
 	}
-	if (o->help) {
-		cli_usage(stdout, o->cmd);
+	if (o->help || o->list) {
+		if (o->help)
+			cli_usage(stdout, o->cmd);
+		if (o->cmd == CMD_SCENARIO) {
+			printf("%sscenarios:\n", o->help ? "\n" : "");
+			scenario_list(stdout);
+		}
 		free(o);
 		return CLI_PASS;
 	}
 	dev = o->device ? o->device : getenv("DMABUF_P2P_DEVICE");
 	if (!dev || !*dev) {
-		printf("SKIP: no device: give --device BDF or set DMABUF_P2P_DEVICE\n");
+		ret = cli_skip(o, "no device: give --device BDF or set DMABUF_P2P_DEVICE");
 		free(o);
-		return CLI_SKIP;
+		return ret;
 	}
 	if (p2p_bdf_normalize(dev, bdf)) {
 		cli_err("%s", p2p_last_error());
@@ -43,9 +48,9 @@ int main(int argc, char **argv)
 		return CLI_FAIL;
 	}
 	if (!p2p_pci_exists(bdf)) {
-		printf("SKIP: no PCI device %s\n", bdf);
+		ret = cli_skip(o, "no PCI device %s", bdf);
 		free(o);
-		return CLI_SKIP;
+		return ret;
 	}
 	switch (o->cmd) {
 	case CMD_INFO:
@@ -56,6 +61,12 @@ int main(int argc, char **argv)
 		break;
 	case CMD_REVOKE:
 		ret = cmd_revoke(o, bdf);
+		break;
+	case CMD_SCENARIO:
+		ret = cmd_scenario(o, bdf);
+		break;
+	case CMD_STRESS:
+		ret = cmd_stress(o, bdf);
 		break;
 	default:
 		ret = CLI_FAIL;

@@ -10,11 +10,13 @@
 
 #include "cli.h"
 
-#define CMD_ALL (CMD_INFO | CMD_CREATE | CMD_REVOKE)
+#define CMD_ALL (CMD_INFO | CMD_CREATE | CMD_REVOKE | CMD_SCENARIO | CMD_STRESS)
+#define CMD_RUNS (CMD_SCENARIO | CMD_STRESS)
 
 enum opt_id {
 	OPT_DEVICE, OPT_HELP, OPT_BAR, OPT_REGION, OPT_RANGE, OPT_TRIGGER,
-	OPT_MR, OPT_HOLD, OPT_NO_IMPORTER,
+	OPT_MR, OPT_HOLD, OPT_NO_IMPORTER, OPT_JSON, OPT_TAP, OPT_LIST,
+	OPT_DURATION, OPT_THREADS, OPT_SEED, OPT_OPS,
 };
 
 struct opt_def {
@@ -47,6 +49,35 @@ static const struct opt_def defs[] = {
 	  "    --hold SECONDS    keep the buffer open this long before closing it" },
 	{ "no-importer", 0, false, CMD_REVOKE, OPT_NO_IMPORTER,
 	  "    --no-importer     check the exporter's counters only" },
+	{ "json", 0, false, CMD_RUNS, OPT_JSON,
+	  "    --json            machine-readable result on stdout (details on stderr)" },
+	{ "tap", 0, false, CMD_RUNS, OPT_TAP,
+	  "    --tap             TAP version 13 output, one case per scenario / run" },
+	{ "list", 0, false, CMD_SCENARIO, OPT_LIST,
+	  "    --list            list the scenarios and exit" },
+	{ "duration", 0, true, CMD_RUNS, OPT_DURATION,
+	  "    --duration S      seconds: of each race scenario (default 3), of the\n"
+	  "                        stress run (default 60)" },
+	{ "threads", 0, true, CMD_RUNS, OPT_THREADS,
+	  "    --threads N       worker threads (default 4, at most 64)" },
+	{ "seed", 0, true, CMD_STRESS, OPT_SEED,
+	  "    --seed X          PRNG seed: same seed, same operation sequence\n"
+	  "                        (default: from the clock, printed)" },
+	{ "ops", 0, true, CMD_STRESS, OPT_OPS,
+	  "    --ops LIST        comma-separated mix of create,share,register,access,\n"
+	  "                        revoke,unrevoke,reset,close,exit (default: all)" },
+};
+
+const char *const cli_stress_op_names[SOP_NR] = {
+	[SOP_CREATE] = "create",
+	[SOP_SHARE] = "share",
+	[SOP_REGISTER] = "register",
+	[SOP_ACCESS] = "access",
+	[SOP_REVOKE] = "revoke",
+	[SOP_UNREVOKE] = "unrevoke",
+	[SOP_RESET] = "reset",
+	[SOP_CLOSE] = "close",
+	[SOP_EXIT] = "exit",
 };
 
 static const struct {
@@ -57,6 +88,8 @@ static const struct {
 	{ "info", CMD_INFO, "show the device: BARs, capabilities, triggers, live buffers" },
 	{ "create", CMD_CREATE, "create a dma-buf over BAR ranges and report it" },
 	{ "revoke", CMD_REVOKE, "fire a revoke trigger at a live buffer and check the result" },
+	{ "scenario", CMD_SCENARIO, "run a lifetime scenario by name, or all of them" },
+	{ "stress", CMD_STRESS, "seeded random mix of operations from many threads" },
 };
 
 const char *cli_cmd_name(enum cli_cmd cmd)
@@ -77,6 +110,40 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+/* "create,register" -> bit mask of enum stress_op; "all" is every op. */
+int cli_parse_ops(const char *list, unsigned int *mask, char *err, size_t errlen)
+{
+	const char *p = list, *end;
+	unsigned int m = 0;
+	size_t len, i;
+
+	if (!list || !*list)
+		return fail(err, errlen, "--ops: empty list");
+	while (*p) {
+		end = strchr(p, ',');
+		len = end ? (size_t)(end - p) : strlen(p);
+		if (!len)
+			return fail(err, errlen, "--ops: empty name in '%s'", list);
+		if (len == 3 && !strncmp(p, "all", 3)) {
+			m |= SOP_ALL;
+		} else {
+			for (i = 0; i < SOP_NR; i++)
+				if (strlen(cli_stress_op_names[i]) == len &&
+				    !strncmp(cli_stress_op_names[i], p, len))
+					break;
+			if (i == SOP_NR)
+				return fail(err, errlen, "--ops: unknown operation '%.*s'",
+					    (int)len, p);
+			m |= 1u << i;
+		}
+		p += len;
+		if (*p == ',' && !*++p)
+			return fail(err, errlen, "--ops: trailing comma in '%s'", list);
+	}
+	*mask = m;
+	return 0;
 }
 
 static const struct opt_def *find_long(const char *name, size_t len)
@@ -147,6 +214,37 @@ static int apply(struct cli_opts *o, const struct opt_def *d, const char *val,
 	case OPT_NO_IMPORTER:
 		o->no_importer = true;
 		break;
+	case OPT_JSON:
+		o->json = true;
+		break;
+	case OPT_TAP:
+		o->tap = true;
+		break;
+	case OPT_LIST:
+		o->list = true;
+		break;
+	case OPT_DURATION:
+		if (p2p_parse_u64(val, &v) || !v || v > CLI_MAX_DURATION_S)
+			return fail(err, errlen, "--duration: bad seconds '%s' (1..%d)", val,
+				    CLI_MAX_DURATION_S);
+		o->duration_s = v;
+		o->duration_set = true;
+		break;
+	case OPT_THREADS:
+		if (p2p_parse_u64(val, &v) || !v || v > CLI_MAX_THREADS)
+			return fail(err, errlen, "--threads: bad count '%s' (1..%d)", val,
+				    CLI_MAX_THREADS);
+		o->threads = v;
+		break;
+	case OPT_SEED:
+		if (p2p_parse_u64(val, &o->seed))
+			return fail(err, errlen, "--seed: bad number '%s'", val);
+		o->seed_set = true;
+		break;
+	case OPT_OPS:
+		if (cli_parse_ops(val, &o->ops_mask, err, errlen))
+			return -1;
+		break;
 	}
 	return 0;
 }
@@ -196,6 +294,10 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 				o->trigger = a;
 				continue;
 			}
+			if (o->cmd == CMD_SCENARIO && !o->scenario) {
+				o->scenario = a;
+				continue;
+			}
 			return fail(err, errlen, "unexpected argument '%s'", a);
 		}
 		if (d->arg && !val) {
@@ -222,6 +324,16 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 		return fail(err, errlen, "no command given");
 	if (o->bar_set && o->region_set)
 		return fail(err, errlen, "--bar and --region exclude each other");
+	if (o->json && o->tap)
+		return fail(err, errlen, "--json and --tap exclude each other");
+	if (o->cmd == CMD_SCENARIO && !o->scenario && !o->list)
+		return fail(err, errlen, "scenario needs a NAME, 'all' or --list");
+	if (!o->threads)
+		o->threads = STRESS_DEFAULT_THREADS;
+	if (!o->duration_s)
+		o->duration_s = o->cmd == CMD_STRESS ? STRESS_DEFAULT_S : SCENARIO_DEFAULT_S;
+	if (!o->ops_mask)
+		o->ops_mask = SOP_ALL;
 	return 0;
 }
 
@@ -238,7 +350,8 @@ void cli_usage(FILE *f, enum cli_cmd cmd)
 		fprintf(f, "\n'dmabuf-p2p COMMAND --help' for a command's options.\n");
 	} else {
 		fprintf(f, "usage: dmabuf-p2p %s [OPTIONS]%s\n\noptions:\n", cli_cmd_name(cmd),
-			cmd == CMD_REVOKE ? " [TRIGGER]" : "");
+			cmd == CMD_REVOKE ? " [TRIGGER]" :
+			cmd == CMD_SCENARIO ? " NAME|all" : "");
 		for (i = 0; i < sizeof(defs) / sizeof(defs[0]); i++)
 			if (defs[i].cmds & cmd)
 				fprintf(f, "  %s\n", defs[i].help);
@@ -249,6 +362,7 @@ void cli_usage(FILE *f, enum cli_cmd cmd)
 			for (i = 0; i < n; i++)
 				fprintf(f, "  %-10s %s\n", t[i].name, t[i].help);
 		}
+
 	}
 	fprintf(f, "\nenvironment:\n  DMABUF_P2P_DEVICE  default for --device\n"
 		   "\nexit status: 0 pass, 1 fail, 4 skip (device or feature absent)\n");

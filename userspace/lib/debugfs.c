@@ -230,6 +230,33 @@ int p2p_release_find(uint64_t ino, struct p2p_rel_rec *r)
 	return 0;
 }
 
+/* Every record of the release log, oldest first; returns how many there are. */
+int p2p_releases_list(struct p2p_rel_rec *arr, int max)
+{
+	char path[160], *text, *line, *save = NULL;
+	struct p2p_rel_rec rec;
+	int ret, n = 0;
+
+	p2p_exp_knob_path(NULL, "releases", path, sizeof(path));
+	ret = p2p_read_file_alloc(path, &text, NULL);
+	if (ret)
+		return ret;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!line[strspn(line, " \t")])
+			continue;
+		ret = p2p_parse_rel_line(line, &rec);
+		if (ret) {
+			free(text);
+			return ret;
+		}
+		if (n < max)
+			arr[n] = rec;
+		n++;
+	}
+	free(text);
+	return n;
+}
+
 int p2p_releases_clear(void)
 {
 	return p2p_exp_knob_write(NULL, "releases", "clear");

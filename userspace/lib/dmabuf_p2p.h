@@ -22,6 +22,7 @@
 const char *p2p_last_error(void);
 const char *p2p_strerror(int err);
 void p2p_clear_error(void);
+const char *p2p_errno_name(int err);
 
 /* ranges.c: pure helpers, no system calls */
 struct p2p_range {
@@ -44,6 +45,7 @@ int p2p_ranges_locate(const struct p2p_range *r, unsigned int nr,
 /* sysfs.c: files, PCI devices in sysfs */
 #define P2P_BDF_LEN 16
 #define P2P_SYSFS_PCI "/sys/bus/pci/devices"
+#define P2P_SYSFS_PCI_DRIVERS "/sys/bus/pci/drivers"
 
 struct p2p_pci_res {
 	uint64_t start;
@@ -170,6 +172,7 @@ int p2p_imp_write(int imp, uint32_t handle, uint64_t offset, const void *buf,
 		  uint64_t len);
 int p2p_imp_check(int imp, uint32_t handle, uint64_t offset, uint64_t len,
 		  struct p2p_dma_seg *segs, uint32_t cap, uint32_t *count);
+int p2p_imp_edu_device(char bdf[P2P_BDF_LEN]);
 const char *p2p_mr_state_name(uint32_t state);
 
 /* fdpass.c */
@@ -203,6 +206,7 @@ int p2p_parse_rel_line(const char *line, struct p2p_rel_rec *r);
 int p2p_buffers_list(const char *bdf, struct p2p_buf_stat *arr, int max);
 int p2p_buffer_stat(const char *bdf, uint64_t ino, struct p2p_buf_stat *st);
 int p2p_release_find(uint64_t ino, struct p2p_rel_rec *r);
+int p2p_releases_list(struct p2p_rel_rec *arr, int max);
 int p2p_releases_clear(void);
 int p2p_exp_knob_path(const char *bdf, const char *name, char *buf, size_t len);
 int p2p_exp_knob_write(const char *bdf, const char *name, const char *val);
@@ -218,11 +222,32 @@ int p2p_module_load(const char *path, const char *params);
 bool p2p_module_loaded(const char *name);
 int p2p_module_find(const char *dir, const char *name, char *out, size_t len);
 
-/* kmsg.c: kernel log, for diagnostics */
+/* kmsg.c: kernel log, for diagnostics and splat scans */
 int p2p_kmsg_open(void);
 int p2p_kmsg_next(int fd, char *buf, size_t len);
 int p2p_kmsg_wait_for(int fd, const char *const *needles, int timeout_ms,
 		      char *hit, size_t hitlen);
+bool p2p_kmsg_is_splat(const char *line);
+int p2p_kmsg_scan_splats(int fd, char *first, size_t len);
+
+/* drm.c: a DRM (vgem) importer through PRIME */
+int p2p_drm_open(const char *driver);
+int p2p_drm_prime_import(int card, int dmabuf_fd, uint32_t *handle);
+int p2p_drm_gem_close(int card, uint32_t handle);
+
+/* prng.c: seeded, reproducible, one independent stream per (seed, stream) */
+struct p2p_prng {
+	uint64_t s[4];
+};
+
+void p2p_prng_seed(struct p2p_prng *p, uint64_t seed, uint64_t stream);
+uint64_t p2p_prng_next(struct p2p_prng *p);
+uint32_t p2p_prng_below(struct p2p_prng *p, uint32_t n);
+int p2p_prng_pick_bit(struct p2p_prng *p, uint32_t mask);
+
+/* stats.c */
+void p2p_sort_u64(uint64_t *v, size_t n);
+int p2p_percentile_sorted(const uint64_t *v, size_t n, unsigned int pct, uint64_t *out);
 
 /* misc */
 uint64_t p2p_page_size(void);

@@ -74,3 +74,18 @@ void p2p_clear_error(void)
 	last_msg[0] = '\0';
 	last_err = 0;
 }
+
+/* "ENODEV" for ENODEV (sign ignored); "E<number>" for one glibc lacks. */
+const char *p2p_errno_name(int err)
+{
+	static __thread char buf[16];
+	const char *s;
+
+	if (err < 0)
+		err = -err;
+	s = strerrorname_np(err);
+	if (s)
+		return s;
+	snprintf(buf, sizeof(buf), "E%d", err);
+	return buf;
+}

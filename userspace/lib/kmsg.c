@@ -86,3 +86,45 @@ int p2p_kmsg_wait_for(int fd, const char *const *needles, int timeout_ms,
 		poll(&pfd, 1, 100);
 	}
 }
+
+/*
+ * Kernel reports that mean something went wrong, whatever the tests said:
+ * WARN/BUG, lockdep, hung tasks, KASAN, kmemleak (the words the VM rig's
+ * report.py looks for on the console, too).
+ */
+static const char *const splat_needles[] = {
+	"WARNING:", "BUG:", "Oops", "general protection fault",
+	"possible circular locking", "possible recursive locking",
+	"inconsistent lock state", "blocked for more than", "KASAN",
+	"UBSAN:", "new suspected memory leaks", "unreferenced object",
+	"refcount_t:", "list_add corruption", "list_del corruption",
+};
+
+bool p2p_kmsg_is_splat(const char *line)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(splat_needles); i++)
+		if (strstr(line, splat_needles[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Read every record logged since the last call; returns how many were
+ * splats (the first one's text into @first, if it was empty) or -errno.
+ */
+int p2p_kmsg_scan_splats(int fd, char *first, size_t len)
+{
+	char line[1024];
+	int n, hits = 0;
+
+	while ((n = p2p_kmsg_next(fd, line, sizeof(line))) > 0) {
+		if (!p2p_kmsg_is_splat(line))
+			continue;
+		if (!hits && first && len && !first[0])
+			snprintf(first, len, "%s", line);
+		hits++;
+	}
+	return n < 0 ? n : hits;
+}
