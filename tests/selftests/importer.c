@@ -199,26 +199,11 @@ static void udmabuf_access_rights(void)
 /* The first /dev/dri/card* whose driver is vgem; skip if none. */
 static int open_vgem(void)
 {
-	struct p2p_drm_version v;
-	char name[32], path[64];
-	int i, fd;
+	int fd = p2p_drm_open("vgem");
 
-	for (i = 0; i < 16; i++) {
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&v, 0, sizeof(v));
-		memset(name, 0, sizeof(name));
-		v.name = name;
-		v.name_len = sizeof(name) - 1;
-		if (!ioctl(fd, P2P_DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem")) {
-			tap_diag("vgem is %s", path);
-			return fd;
-		}
-		close(fd);
-	}
-	SKIP("no vgem DRM device under /dev/dri");
+	if (fd < 0)
+		SKIP("%s", p2p_last_error());
+	return fd;
 }
 
 static void vgem_dumb_roundtrip(void)

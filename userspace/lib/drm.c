@@ -2,8 +2,8 @@
 /*
  * A DRM importer for our buffers: find the vgem device and PRIME-import a
  * dma-buf into it. vgem attaches without peer2peer, so our exporter must
- * refuse it. The few ioctls are spelt out here (as in <drm/drm.h>) so the
- * static binaries need no libdrm.
+ * refuse it. drm_min.h spells out the few ioctls, so the static binaries
+ * need no libdrm.
  */
 #include <fcntl.h>
 #include <linux/ioctl.h>
@@ -13,39 +13,13 @@
 #include <unistd.h>
 
 #include "dmabuf_p2p.h"
+#include "drm_min.h"
 #include "internal.h"
-
-struct drm_version_min {
-	int version_major;
-	int version_minor;
-	int version_patchlevel;
-	size_t name_len;
-	char *name;
-	size_t date_len;
-	char *date;
-	size_t desc_len;
-	char *desc;
-};
-
-struct drm_prime_handle_min {
-	uint32_t handle;
-	uint32_t flags;
-	int32_t fd;
-};
-
-struct drm_gem_close_min {
-	uint32_t handle;
-	uint32_t pad;
-};
-
-#define DRM_IOCTL_VERSION_MIN		_IOWR('d', 0x00, struct drm_version_min)
-#define DRM_IOCTL_GEM_CLOSE_MIN		_IOW('d', 0x09, struct drm_gem_close_min)
-#define DRM_IOCTL_FD_TO_HANDLE_MIN	_IOWR('d', 0x2e, struct drm_prime_handle_min)
 
 /* The first /dev/dri/card* driven by @driver; -ENOENT if there is none. */
 int p2p_drm_open(const char *driver)
 {
-	struct drm_version_min v;
+	struct p2p_drm_version v;
 	char name[32], path[64];
 	int i, fd;
 
@@ -58,7 +32,7 @@ int p2p_drm_open(const char *driver)
 		memset(name, 0, sizeof(name));
 		v.name = name;
 		v.name_len = sizeof(name) - 1;
-		if (!ioctl(fd, DRM_IOCTL_VERSION_MIN, &v) && !strcmp(name, driver))
+		if (!ioctl(fd, P2P_DRM_IOCTL_VERSION, &v) && !strcmp(name, driver))
 			return fd;
 		close(fd);
 	}
@@ -68,9 +42,9 @@ int p2p_drm_open(const char *driver)
 /* PRIME import of @dmabuf_fd into @card; the GEM handle into @handle. */
 int p2p_drm_prime_import(int card, int dmabuf_fd, uint32_t *handle)
 {
-	struct drm_prime_handle_min ph = { .fd = dmabuf_fd };
+	struct p2p_drm_prime_handle ph = { .fd = dmabuf_fd };
 
-	if (ioctl(card, DRM_IOCTL_FD_TO_HANDLE_MIN, &ph) < 0)
+	if (ioctl(card, P2P_DRM_IOCTL_PRIME_FD_TO_HANDLE, &ph) < 0)
 		return p2p_seterr(errno, "DRM PRIME_FD_TO_HANDLE(fd %d)", dmabuf_fd);
 	*handle = ph.handle;
 	return 0;
@@ -78,9 +52,9 @@ int p2p_drm_prime_import(int card, int dmabuf_fd, uint32_t *handle)
 
 int p2p_drm_gem_close(int card, uint32_t handle)
 {
-	struct drm_gem_close_min gc = { .handle = handle };
+	struct p2p_drm_gem_close gc = { .handle = handle };
 
-	if (ioctl(card, DRM_IOCTL_GEM_CLOSE_MIN, &gc) < 0)
+	if (ioctl(card, P2P_DRM_IOCTL_GEM_CLOSE, &gc) < 0)
 		return p2p_seterr(errno, "DRM GEM_CLOSE(%u)", handle);
 	return 0;
 }

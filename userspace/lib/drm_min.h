@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The few DRM ioctls the importer test needs (version, dumb buffers, PRIME),
- * as in the kernel's uapi <drm/drm.h> / <drm/drm_mode.h>; defined here so
- * the static test binaries need no libdrm headers.
+ * The few DRM ioctls the library and the importer test need (version, dumb
+ * buffers, PRIME), as in the kernel's uapi <drm/drm.h> / <drm/drm_mode.h>;
+ * defined here so the static binaries need no libdrm headers.
  */
 #ifndef DMABUF_P2P_DRM_MIN_H
 #define DMABUF_P2P_DRM_MIN_H
