@@ -53,11 +53,13 @@ static void cfg_test_command(struct kunit *test)
 			P2P_CFG_REMOVES);
 	KUNIT_EXPECT_EQ(test, EFFECT(&caps_all, PCI_COMMAND, 0x06, 0x00),
 			P2P_CFG_WATCH);
-	/* A dword write from offset 0 covers COMMAND too. */
-	KUNIT_EXPECT_EQ(test, EFFECT(&caps_all, 0, 0xf4, 0x1a, 0x00, 0x00),
-			P2P_CFG_REMOVES);
-	KUNIT_EXPECT_EQ(test, EFFECT(&caps_all, 0, 0xf4, 0x1a, 0x02, 0x00),
-			P2P_CFG_WATCH);
+	/* A write from offset 0 covers COMMAND once it reaches byte 4. */
+	KUNIT_EXPECT_EQ(test, EFFECT(&caps_all, 0, 0xf4, 0x1a, 0x10, 0x11,
+				     0x00, 0x00), P2P_CFG_REMOVES);
+	KUNIT_EXPECT_EQ(test, EFFECT(&caps_all, 0, 0xf4, 0x1a, 0x10, 0x11,
+				     0x02, 0x00), P2P_CFG_WATCH);
+	KUNIT_EXPECT_EQ(test, EFFECT(&caps_all, 0, 0xf4, 0x1a, 0x10, 0x11),
+			P2P_CFG_NONE);
 	/* The high byte of COMMAND alone cannot touch MEMORY. */
 	KUNIT_EXPECT_EQ(test, EFFECT(&caps_all, PCI_COMMAND + 1, 0x00),
 			P2P_CFG_NONE);
