@@ -4,8 +4,9 @@
  * size, range and BDF parsing, range building, debugfs and sysfs line
  * parsing, capability walks, error messages, the trigger table, the seeded
  * PRNG and the stress operation sequence it drives, percentiles, kernel
- * splat recognition), its device-free system helpers (fd passing, fdinfo,
- * small files) and the CLI's option parser. Needs no device and no root: make -C userspace test.
+ * splat recognition, JSON string escaping), its device-free system helpers
+ * (fd passing, fdinfo, small files) and the CLI's option parser. Needs no
+ * device and no root: make -C userspace test.
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -783,7 +784,7 @@ static void cli_scenario_stress_bad(void)
 	BAD("does not apply", "scenario", "all", "--seed", "1");
 	BAD("does not apply", "scenario", "all", "--ops", "create");
 	BAD("does not apply", "stress", "--list");
-	BAD("does not apply", "info", "--json");
+	BAD("does not apply", "info", "--tap");
 	BAD("does not apply", "create", "--duration", "3");
 	BAD("exclude", "stress", "--json", "--tap");
 	BAD("unexpected argument", "stress", "extra");
@@ -791,6 +792,106 @@ static void cli_scenario_stress_bad(void)
 #undef BAD
 	ASSERT_EQ(cli_parse_ops("revoke,bogus", &m, err, sizeof(err)), -1);
 	ASSERT_EQ(m, 99);
+}
+
+/* --json: every command takes it, and it says nothing with --tap or --list. */
+static void cli_json_opts(void)
+{
+	static struct cli_opts o;
+	char err[256];
+
+	ASSERT_EQ(parse(&o, err, "info", "--json", END), 0);
+	ASSERT_EQ(o.cmd, CMD_INFO);
+	ASSERT_TRUE(o.json);
+	ASSERT_EQ(parse(&o, err, "--json", "-d", "00:03.0", "info", END), 0);
+	ASSERT_EQ(o.cmd, CMD_INFO);
+	ASSERT_TRUE(o.json);
+	ASSERT_STREQ(o.device, "00:03.0");
+	ASSERT_EQ(parse(&o, err, "info", END), 0);
+	ASSERT_FALSE(o.json);
+
+	ASSERT_EQ(parse(&o, err, "create", "--bar", "2", "-r", "0:4K", "--mr", "--json",
+			"--hold", "1", END), 0);
+	ASSERT_EQ(o.cmd, CMD_CREATE);
+	ASSERT_TRUE(o.json);
+	ASSERT_TRUE(o.mr);
+	ASSERT_EQ(o.nr_ranges, 1);
+	ASSERT_EQ(o.hold_s, 1);
+
+	ASSERT_EQ(parse(&o, err, "revoke", "--json", "flr", END), 0);
+	ASSERT_EQ(o.cmd, CMD_REVOKE);
+	ASSERT_TRUE(o.json);
+	ASSERT_STREQ(o.trigger, "flr");
+	ASSERT_EQ(parse(&o, err, "revoke", "--no-importer", "--json", END), 0);
+	ASSERT_TRUE(o.json);
+	ASSERT_TRUE(o.trigger == NULL);
+
+	/* help still wins, and says --json is there */
+	ASSERT_EQ(parse(&o, err, "create", "--json", "--help", END), 0);
+	ASSERT_TRUE(o.help);
+
+#define BAD(want, ...) do {							\
+	if (!parse(&o, err, __VA_ARGS__, END))					\
+		FAIL("accepted: %s", #__VA_ARGS__);				\
+	if (!strstr(err, want))							\
+		FAIL("%s: error '%s' lacks '%s'", #__VA_ARGS__, err, want);	\
+} while (0)
+	BAD("no command", "--json");
+	BAD("takes no value", "info", "--json=1");
+	BAD("takes no value", "revoke", "--json=yes");
+	BAD("does not apply", "info", "--json", "--tap");
+	BAD("does not apply", "create", "--tap", "--json");
+	BAD("does not apply", "revoke", "mem", "--json", "--duration", "3");
+	BAD("exclude", "scenario", "all", "--json", "--tap");
+	BAD("--json does not apply to --list", "scenario", "--list", "--json");
+	BAD("unexpected argument", "info", "--json", "json");
+#undef BAD
+}
+
+/* Escape @in into a buffer of @len; check the result and the length. */
+static void esc_is(const char *in, size_t len, const char *want, size_t want_len)
+{
+	char buf[64];
+	size_t n;
+
+	memset(buf, 'X', sizeof(buf));
+	n = p2p_json_escape(buf, len, in);
+	if (n != want_len)
+		FAIL("escape('%s', %zu): length %zu, want %zu", in ? in : "(null)", len, n,
+		     want_len);
+	if (len && strcmp(buf, want))
+		FAIL("escape('%s', %zu): '%s', want '%s'", in ? in : "(null)", len, buf, want);
+	if (len < sizeof(buf) && buf[len] != 'X')
+		FAIL("escape('%s', %zu) wrote past the end", in ? in : "(null)", len);
+}
+
+static void json_escape(void)
+{
+	esc_is("plain text", 64, "plain text", 10);
+	esc_is("", 64, "", 0);
+	esc_is(NULL, 64, "", 0);
+	esc_is("say \"hi\"", 64, "say \\\"hi\\\"", 10);
+	esc_is("a\\b", 64, "a\\\\b", 4);
+	esc_is("l1\nl2\r\t", 64, "l1\\nl2\\r\\t", 10);
+	esc_is("\b\f", 64, "\\b\\f", 4);
+	esc_is("\x01\x1f", 64, "\\u0001\\u001f", 12);
+	esc_is("del\x7f", 64, "del\x7f", 4);
+	/* valid UTF-8 passes; invalid bytes are U+FFFD, one each */
+	esc_is("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 64,
+	       "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14);
+	esc_is("\xff", 64, "\\ufffd", 6);
+	esc_is("\xc0\xaf", 64, "\\ufffd\\ufffd", 12);		/* overlong '/' */
+	esc_is("\xed\xa0\x80", 64, "\\ufffd\\ufffd\\ufffd", 18);	/* surrogate */
+	esc_is("\xc3", 64, "\\ufffd", 6);			/* cut short */
+	esc_is("\xf4\x90\x80\x80", 64, "\\ufffd\\ufffd\\ufffd\\ufffd", 24);
+	/* like snprintf: the whole length, never half an escape */
+	esc_is("ab\"cd", 4, "ab", 6);
+	esc_is("ab\"cd", 5, "ab\\\"", 6);
+	esc_is("ab\ncd", 3, "ab", 6);
+	esc_is("\x01", 6, "", 6);
+	esc_is("\x01", 7, "\\u0001", 6);
+	esc_is("x\xc3\xa9", 2, "x", 3);
+	esc_is("abc", 0, "", 3);
 }
 
 static const struct tap_case cases[] = {
@@ -820,6 +921,8 @@ static const struct tap_case cases[] = {
 	TAP_CASE(kmsg_splats_and_errno_names),
 	TAP_CASE(cli_scenario_stress_good),
 	TAP_CASE(cli_scenario_stress_bad),
+	TAP_CASE(cli_json_opts),
+	TAP_CASE(json_escape),
 };
 
 int main(int argc, char **argv)

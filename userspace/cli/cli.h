@@ -3,6 +3,8 @@
 #ifndef DMABUF_P2P_CLI_H
 #define DMABUF_P2P_CLI_H
 
+#include <stdio.h>
+
 #include "dmabuf_p2p.h"
 
 /* Exit codes, kselftest style. */
@@ -81,10 +83,41 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_open(const char *bdf, struct p2p_dev *dev);
 int cli_pick_bar(struct p2p_dev *dev, const struct cli_opts *o, unsigned int *bar,
 		 uint64_t *size);
-void cli_print_stat(const char *prefix, const struct p2p_buf_stat *st);
-void cli_json_str(FILE *f, const char *s);
+const char *cli_last_err(void);
+void cli_print_stat(FILE *f, const char *prefix, const struct p2p_buf_stat *st);
 int cli_skip(const struct cli_opts *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+int cli_fail(const struct cli_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void cli_json_verdict(const struct cli_opts *o, int ret);
+
+/* json.c: one JSON object, streamed to @f as it is built */
+#define CLI_JSON_DEPTH	8	/* nesting the commands use, at most */
+
+struct cli_json {
+	FILE *f;
+	unsigned int depth;
+	char close[CLI_JSON_DEPTH];	/* '}' or ']' for each open level */
+	bool more[CLI_JSON_DEPTH];	/* a member written at that level */
+};
+
+void cli_json_str(FILE *f, const char *s);
+void cli_json_begin(struct cli_json *j, FILE *f, const char *command);
+void cli_json_obj(struct cli_json *j, const char *key);
+void cli_json_arr(struct cli_json *j, const char *key);
+void cli_json_end(struct cli_json *j);
+unsigned int cli_json_level(const struct cli_json *j);
+void cli_json_end_to(struct cli_json *j, unsigned int level);
+void cli_json_s(struct cli_json *j, const char *key, const char *v);
+void cli_json_sf(struct cli_json *j, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void cli_json_u(struct cli_json *j, const char *key, uint64_t v);
+void cli_json_i(struct cli_json *j, const char *key, int64_t v);
+void cli_json_b(struct cli_json *j, const char *key, bool v);
+void cli_json_null(struct cli_json *j, const char *key);
+const char *cli_result_name(int ret);
+void cli_json_result(struct cli_json *j, int ret);
+void cli_json_stat(struct cli_json *j, const char *key, const struct p2p_buf_stat *st);
 
 int cmd_info(const struct cli_opts *o, const char *bdf);
 int cmd_create(const struct cli_opts *o, const char *bdf);

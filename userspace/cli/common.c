@@ -5,16 +5,23 @@
 
 #include "cli.h"
 
+static __thread char last_err[512];
+
+/* A failure, on stderr; kept for the JSON result (cli_last_err()). */
 void cli_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("dmabuf-p2p: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(last_err, sizeof(last_err), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fflush(stdout);
+	fprintf(stderr, "dmabuf-p2p: %s\n", last_err);
+}
+
+const char *cli_last_err(void)
+{
+	return last_err;
 }
 
 int cli_open(const char *bdf, struct p2p_dev *dev)
@@ -46,30 +53,11 @@ int cli_pick_bar(struct p2p_dev *dev, const struct cli_opts *o, unsigned int *ba
 	return ret;
 }
 
-void cli_print_stat(const char *prefix, const struct p2p_buf_stat *st)
+void cli_print_stat(FILE *f, const char *prefix, const struct p2p_buf_stat *st)
 {
-	printf("%sino=%llu size=%llu revoked=%d attaches=%u maps=%u revokes=%u unrevokes=%u\n",
-	       prefix, (unsigned long long)st->ino, (unsigned long long)st->size,
-	       st->revoked, st->attaches, st->maps, st->revokes, st->unrevokes);
-}
-
-/* @s as a JSON string literal. */
-void cli_json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	fprintf(f, "%sino=%llu size=%llu revoked=%d attaches=%u maps=%u revokes=%u unrevokes=%u\n",
+		prefix, (unsigned long long)st->ino, (unsigned long long)st->size,
+		st->revoked, st->attaches, st->maps, st->revokes, st->unrevokes);
 }
 
 /*
@@ -87,13 +75,43 @@ int cli_skip(const struct cli_opts *o, const char *fmt, ...)
 	if (o->tap) {
 		printf("TAP version 13\n1..0 # SKIP %s\n", why);
 	} else if (o->json) {
-		printf("{\"command\":");
-		cli_json_str(stdout, cli_cmd_name(o->cmd));
-		printf(",\"result\":\"skip\",\"reason\":");
-		cli_json_str(stdout, why);
-		printf("}\n");
+		struct cli_json j;
+
+		cli_json_begin(&j, stdout, cli_cmd_name(o->cmd));
+		cli_json_result(&j, CLI_SKIP);
+		cli_json_s(&j, "reason", why);
+		cli_json_end(&j);
 	} else {
 		printf("SKIP: %s\n", why);
 	}
 	return CLI_SKIP;
+}
+
+/*
+ * The whole command fails before it could say more: the reason on stderr
+ * and, with --json, as the one JSON object on stdout. Returns CLI_FAIL.
+ */
+int cli_fail(const struct cli_opts *o, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	cli_err("%s", why);
+	cli_json_verdict(o, CLI_FAIL);
+	return CLI_FAIL;
+}
+
+/* With --json: an object with the result only (and the last cli_err()). */
+void cli_json_verdict(const struct cli_opts *o, int ret)
+{
+	struct cli_json j;
+
+	if (!o->json)
+		return;
+	cli_json_begin(&j, stdout, cli_cmd_name(o->cmd));
+	cli_json_result(&j, ret);
+	cli_json_end(&j);
 }

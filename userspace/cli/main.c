@@ -21,7 +21,7 @@ int main(int argc, char **argv)
 	if (!o)
 		return CLI_FAIL;
 	if (cli_parse(argc, argv, o, err, sizeof(err))) {
-		cli_err("%s", err);
+		cli_fail(o, "%s", err);
 		cli_usage(stderr, o->cmd);
 		free(o);
 		return CLI_FAIL;
@@ -43,9 +43,9 @@ int main(int argc, char **argv)
 		return ret;
 	}
 	if (p2p_bdf_normalize(dev, bdf)) {
-		cli_err("%s", p2p_last_error());
+		ret = cli_fail(o, "%s", p2p_last_error());
 		free(o);
-		return CLI_FAIL;
+		return ret;
 	}
 	if (!p2p_pci_exists(bdf)) {
 		ret = cli_skip(o, "no PCI device %s", bdf);

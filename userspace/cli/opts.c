@@ -49,8 +49,9 @@ static const struct opt_def defs[] = {
 	  "    --hold SECONDS    keep the buffer open this long before closing it" },
 	{ "no-importer", 0, false, CMD_REVOKE, OPT_NO_IMPORTER,
 	  "    --no-importer     check the exporter's counters only" },
-	{ "json", 0, false, CMD_RUNS, OPT_JSON,
-	  "    --json            machine-readable result on stdout (details on stderr)" },
+	{ "json", 0, false, CMD_ALL, OPT_JSON,
+	  "    --json            one JSON object on stdout, also on skip and failure\n"
+	  "                        (progress and diagnostics go to stderr)" },
 	{ "tap", 0, false, CMD_RUNS, OPT_TAP,
 	  "    --tap             TAP version 13 output, one case per scenario / run" },
 	{ "list", 0, false, CMD_SCENARIO, OPT_LIST,
@@ -326,6 +327,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 		return fail(err, errlen, "--bar and --region exclude each other");
 	if (o->json && o->tap)
 		return fail(err, errlen, "--json and --tap exclude each other");
+	if (o->json && o->list)
+		return fail(err, errlen, "--json does not apply to --list");
 	if (o->cmd == CMD_SCENARIO && !o->scenario && !o->list)
 		return fail(err, errlen, "scenario needs a NAME, 'all' or --list");
 	if (!o->threads)
@@ -347,7 +350,8 @@ void cli_usage(FILE *f, enum cli_cmd cmd)
 			   "dma-bufs, and revoke them.\n\ncommands:\n");
 		for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 			fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
-		fprintf(f, "\n'dmabuf-p2p COMMAND --help' for a command's options.\n");
+		fprintf(f, "\nEvery command takes --help (its options) and --json (one JSON\n"
+			   "object on stdout, details on stderr).\n");
 	} else {
 		fprintf(f, "usage: dmabuf-p2p %s [OPTIONS]%s\n\noptions:\n", cli_cmd_name(cmd),
 			cmd == CMD_REVOKE ? " [TRIGGER]" :
@@ -362,7 +366,6 @@ void cli_usage(FILE *f, enum cli_cmd cmd)
 			for (i = 0; i < n; i++)
 				fprintf(f, "  %-10s %s\n", t[i].name, t[i].help);
 		}
-
 	}
 	fprintf(f, "\nenvironment:\n  DMABUF_P2P_DEVICE  default for --device\n"
 		   "\nexit status: 0 pass, 1 fail, 4 skip (device or feature absent)\n");

@@ -299,13 +299,12 @@ int cmd_scenario(const struct cli_opts *o, const char *bdf)
 			if (all || !fnmatch(o->scenario, themes[t].list[i].name, 0))
 				pick[n++] = &themes[t].list[i];
 	if (!n) {
-		cli_err("no scenario '%s' (dmabuf-p2p scenario --list)", o->scenario);
-		return CLI_FAIL;
+		return cli_fail(o, "no scenario '%s' (dmabuf-p2p scenario --list)",
+				o->scenario);
 	}
 	res = calloc(n, sizeof(*res));
 	if (!res) {
-		cli_err("scenario: %s", strerror(ENOMEM));
-		return CLI_FAIL;
+		return cli_fail(o, "scenario: %s", strerror(ENOMEM));
 	}
 	/* The runner keeps no device open: the vfio group is one opener's. */
 	kmsg = p2p_kmsg_open();

@@ -109,7 +109,8 @@ void sc_open_for(struct sc_dev *d, enum p2p_trigger t)
 			 p2p_last_error());
 		p2p_dev_close(&d->dev);
 	}
-	sc_skip("no device for %s: %s", p2p_trigger_name(t), why);
+	sc_skip("no device for %s: %s%s", p2p_trigger_name(t), why,
+		p2p_trigger_coverage_note(t));
 }
 
 /* A buffer over pages [@first_page, +@npages) of the BAR; -errno on failure. */

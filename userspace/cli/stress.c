@@ -95,14 +95,6 @@ static void done(struct worker *w, enum stress_op op, int ret, const int *ok, si
 		__atomic_add_fetch(&w->r->total_unexpected, 1, __ATOMIC_RELAXED);
 }
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void op_close(struct worker *w, struct slot *s, uint64_t arg)
 {
 	int ret = 0;
@@ -191,10 +183,10 @@ static int fire(struct run *r, enum p2p_trigger t, uint64_t *us)
 
 	if (!knob)
 		pthread_mutex_lock(&r->cfg_lock);
-	t0 = now_us();
+	t0 = p2p_now_us();
 	ret = p2p_trigger_fire(&r->dev, t);
 	if (us)
-		*us = now_us() - t0;
+		*us = p2p_now_us() - t0;
 	if (!knob)
 		pthread_mutex_unlock(&r->cfg_lock);
 	return ret;
@@ -586,6 +578,7 @@ int cmd_stress(const struct cli_opts *o, const char *bdf)
 	if (ret != CLI_PASS) {
 		if (o->tap)
 			printf("not ok 1 stress\n");
+		cli_json_verdict(o, ret);
 		return ret;
 	}
 	for (i = 0; i < SOP_NR; i++)

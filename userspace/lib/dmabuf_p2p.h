@@ -153,6 +153,7 @@ const struct p2p_trigger_desc *p2p_trigger_lookup(const char *name);
 const char *p2p_trigger_name(enum p2p_trigger t);
 int p2p_trigger_supported(struct p2p_dev *dev, enum p2p_trigger t);
 int p2p_trigger_fire(struct p2p_dev *dev, enum p2p_trigger t);
+const char *p2p_trigger_coverage_note(enum p2p_trigger t);
 int p2p_set_mem_enable(struct p2p_dev *dev, bool on);
 int p2p_set_power_state(struct p2p_dev *dev, unsigned int state);
 int p2p_pcie_flr(struct p2p_dev *dev);
@@ -249,9 +250,13 @@ int p2p_prng_pick_bit(struct p2p_prng *p, uint32_t mask);
 void p2p_sort_u64(uint64_t *v, size_t n);
 int p2p_percentile_sorted(const uint64_t *v, size_t n, unsigned int pct, uint64_t *out);
 
+/* json.c: pure */
+size_t p2p_json_escape(char *dst, size_t len, const char *src);
+
 /* misc */
 uint64_t p2p_page_size(void);
 uint64_t p2p_now_ms(void);
+uint64_t p2p_now_us(void);
 void p2p_sleep_ms(unsigned int ms);
 
 #endif /* DMABUF_P2P_H */
