@@ -144,8 +144,7 @@ void t_open_for(struct tdev *t, enum p2p_trigger trig)
 		p2p_dev_close(&t->dev);
 	}
 	SKIP("no device for %s: %s%s", p2p_trigger_name(trig), why,
-	     trig == P2P_TRIG_AF_FLR ?
-	     " (the exporter's handling of the AF FLR write is covered by KUnit dmabuf_p2p_exp_cfg)" : "");
+	     p2p_trigger_coverage_note(trig));
 }
 
 int t_create(struct tdev *t, const struct p2p_range *r, unsigned int nr)

@@ -8,6 +8,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <linux/dma-buf.h>
 #include <signal.h>
 #include <stdio.h>
@@ -400,6 +401,78 @@ static void device_close_live_buffer(void)
 	ASSERT_GE(rec.revokes, 1);
 }
 
+struct unbind_job {
+	char bdf[P2P_BDF_LEN];
+	volatile bool done;
+	int ret;
+};
+
+static void *unbind_fn(void *arg)
+{
+	struct unbind_job *j = arg;
+
+	j->ret = p2p_write_file("/sys/bus/pci/drivers/" P2P_EXP_DRIVER "/unbind", j->bdf);
+	j->done = true;
+	return NULL;
+}
+
+/*
+ * Unbinding the driver while the device is open and a buffer with an MR
+ * lives: vfio waits for the user to close the device, that close revokes
+ * and cuts the buffer off, and the buffer outlives the binding, stays
+ * revoked and closes cleanly. The device is bound again afterwards.
+ */
+static void unbind_with_live_buffer(void)
+{
+	char bdf[P2P_BDF_LEN], drv[64];
+	struct p2p_dma_seg segs[8];
+	struct unbind_job j = { 0 };
+	struct p2p_rel_rec rec;
+	uint32_t h = 0, n;
+	struct tdev t;
+	pthread_t th;
+	uint64_t ino;
+	int fd, imp;
+
+	t_open_main(&t);
+	fresh_log();
+	snprintf(bdf, sizeof(bdf), "%s", t.dev.bdf);
+	fd = t_create_pages(&t, 0, 1);
+	ino = t_ino(fd);
+	imp = t_importer();
+	if (imp >= 0)
+		h = mr_on(imp, fd, t.page);
+
+	snprintf(j.bdf, sizeof(j.bdf), "%s", bdf);
+	ASSERT_EQ(pthread_create(&th, NULL, unbind_fn, &j), 0);
+	p2p_sleep_ms(300);
+	/* vfio holds the unbind until the device is closed. */
+	EXPECT_FALSE(j.done);
+	if (imp >= 0)
+		EXPECT_EQ(p2p_imp_check(imp, h, 0, t.page, segs, 8, &n), 0);
+	p2p_dev_close(&t.dev);
+	pthread_join(th, NULL);
+	ASSERT_OK(j.ret);
+	ASSERT_ERR(p2p_pci_driver(bdf, drv, sizeof(drv)), ENOENT, ENODEV);
+
+	if (imp >= 0) {
+		ASSERT_ERR(p2p_imp_check(imp, h, 0, t.page, segs, 8, &n), ENODEV);
+		ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+		close(imp);
+	}
+	ASSERT_SYSOK(close(fd));
+	t_wait_release(ino, &rec, 2000);
+	expect_path(&rec, P2P_REL_CLOSE);
+	ASSERT_GE(rec.revokes, 1);
+
+	ASSERT_OK(p2p_pci_bind(bdf, P2P_EXP_DRIVER));
+	ASSERT_OK(p2p_debugfs_ensure());
+	t_open(&t, bdf);
+	fd = t_create_pages(&t, 0, 1);
+	ASSERT_TRUE(t_listed(bdf, t_ino(fd)));
+	close(fd);
+}
+
 static bool module_has_holders(char *who, size_t len)
 {
 	struct dirent *de;
@@ -503,6 +576,7 @@ static const struct tap_case cases[] = {
 	TAP_CASE(release_scm_in_flight),
 	TAP_CASE(release_by_revoker_after_close),
 	TAP_CASE(device_close_live_buffer),
+	TAP_CASE(unbind_with_live_buffer),
 	TAP_CASE(rmmod_refused_while_buffer_lives),
 	TAP_CASE_T(rmmod_allowed_after_release, 30),
 };

@@ -159,6 +159,7 @@ static void edu_write_read_bar(void)
 	struct p2p_range r;
 	struct efix f;
 	uint8_t *buf, *out;
+	uint64_t t0, dt;
 	size_t len;
 	uint32_t h;
 	int fd;
@@ -173,7 +174,11 @@ static void edu_write_read_bar(void)
 	h = edu_reg(&f, fd, 0, len, P2P_MR_ACCESS_ALL);
 
 	fill(buf, len, 1);
+	t0 = p2p_now_ms();
 	ASSERT_OK(p2p_imp_write(f.imp, h, 0, buf, len));
+	dt = p2p_now_ms() - t0;
+	tap_diag("edu wrote %zu bytes into the BAR in %llu ms (%.1f KiB/s)", len,
+		 (unsigned long long)dt, dt ? len * 1000.0 / 1024 / dt : 0.0);
 	bar_expect(&f, r.offset, buf, len);
 	/* Not a byte outside the buffer. */
 	bar_expect_byte(&f, 0, 0x5a, f.t.page);
@@ -182,7 +187,11 @@ static void edu_write_read_bar(void)
 	fill(buf, len, 2);
 	bar_put(&f, r.offset, buf, len);
 	memset(out, 0, len);
+	t0 = p2p_now_ms();
 	ASSERT_OK(p2p_imp_read(f.imp, h, 0, out, len));
+	dt = p2p_now_ms() - t0;
+	tap_diag("edu read %zu bytes from the BAR in %llu ms (%.1f KiB/s)", len,
+		 (unsigned long long)dt, dt ? len * 1000.0 / 1024 / dt : 0.0);
 	ASSERT_EQ(memcmp(out, buf, len), 0);
 	ASSERT_OK(p2p_imp_dereg(f.imp, h, 0));
 	close(fd);
