@@ -3,9 +3,10 @@
 #   make                 modules against KDIR (default: the running kernel)
 #   make check           everything, in the VM (the README's test command)
 #   make run             the main job in the VM (the README's main command)
+#   make bench           the speed targets, measured (runs make check once)
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
-.PHONY: all modules userspace check run clean
+.PHONY: all modules userspace check run bench clean
 
 all: modules userspace
 
@@ -20,6 +21,9 @@ check:
 
 run:
 	bash tests/run.sh
+
+bench:
+	bash tests/bench.sh
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -57,6 +57,8 @@ log "building kernel in $out (cold build: ~15-20 min on 2 cores)"
 start=$(date +%s)
 mk -j"$(nproc)" bzImage modules >"$out/build.log" 2>&1 ||
 	{ tail -40 "$out/build.log" >&2; die "kernel build failed"; }
-log "kernel built in $(($(date +%s) - start)) s"
+secs=$(($(date +%s) - start))
+log "kernel built in $secs s"
+echo "$secs" >"$out/.build-seconds"	# for make bench
 touch "$out/.built"
 echo "$out"

@@ -130,6 +130,21 @@ def analyze(label, outdir, timed_out, record=True):
                 else:
                     out(label, rest, st)
             continue
+        if kind == "JSON":
+            name = f"{arg} --json"
+            try:
+                obj = json.loads("".join(body))
+            except ValueError as e:
+                fail(name, f"not one JSON object: {e}", "tap")
+                continue
+            st = obj.get("result") if isinstance(obj, dict) else None
+            if st == "pass":
+                out(f"{label}/cli", name, "ok")
+            elif st == "skip":
+                out(f"{label}/cli", name, "skip", obj.get("reason", ""))
+            else:
+                fail(name, obj.get("error") or f"result {st!r}", "tap")
+            continue
         if kind in ("KTAP", "TAP"):
             suite = f"{label}/{arg}"
             results, plan = parse_tap(body)
