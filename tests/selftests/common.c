@@ -236,15 +236,9 @@ bool t_released(uint64_t ino, struct p2p_rel_rec *r)
 /* Poll the releases log: task_work and delayed_fput releases are async. */
 void t_wait_release(uint64_t ino, struct p2p_rel_rec *r, unsigned int timeout_ms)
 {
-	uint64_t deadline = p2p_now_ms() + timeout_ms;
-
 	t_need_debugfs();
-	while (!t_released(ino, r)) {
-		if (p2p_now_ms() >= deadline)
-			FAIL("no release record for ino=%llu after %u ms",
-			     (unsigned long long)ino, timeout_ms);
-		p2p_sleep_ms(20);
-	}
+	if (p2p_release_wait(ino, r, timeout_ms))
+		FAIL("%s", p2p_last_error());
 	tap_diag("released ino=%llu path=%s attaches=%u maps=%u revokes=%u unrevokes=%u",
 		 (unsigned long long)r->ino, r->path, r->attaches, r->maps, r->revokes,
 		 r->unrevokes);

@@ -189,14 +189,8 @@ bool sc_released(uint64_t ino, struct p2p_rel_rec *r)
 /* task_work and delayed_fput releases finish after the call that caused them. */
 void sc_wait_release(uint64_t ino, struct p2p_rel_rec *r, unsigned int timeout_ms)
 {
-	uint64_t deadline = p2p_now_ms() + timeout_ms;
-
-	while (!sc_released(ino, r)) {
-		if (p2p_now_ms() >= deadline)
-			sc_fail("no release record for ino=%llu after %u ms",
-				(unsigned long long)ino, timeout_ms);
-		p2p_sleep_ms(20);
-	}
+	if (p2p_release_wait(ino, r, timeout_ms))
+		sc_fail("%s", p2p_last_error());
 	sc_log("released ino=%llu path=%s attaches=%u maps=%u revokes=%u unrevokes=%u",
 	       (unsigned long long)r->ino, r->path, r->attaches, r->maps, r->revokes,
 	       r->unrevokes);

@@ -230,6 +230,24 @@ int p2p_release_find(uint64_t ino, struct p2p_rel_rec *r)
 	return 0;
 }
 
+/*
+ * The release record of @ino, polled for up to @timeout_ms: task_work and
+ * delayed_fput releases finish after the call that caused them.
+ */
+int p2p_release_wait(uint64_t ino, struct p2p_rel_rec *r, unsigned int timeout_ms)
+{
+	uint64_t deadline = p2p_now_ms() + timeout_ms;
+	int ret;
+
+	while ((ret = p2p_release_find(ino, r)) == -ENOENT) {
+		if (p2p_now_ms() >= deadline)
+			return p2p_seterr_msg(ETIMEDOUT, "no release record for ino=%llu after %u ms",
+					      (unsigned long long)ino, timeout_ms);
+		p2p_sleep_ms(20);
+	}
+	return ret;
+}
+
 /* Every record of the release log, oldest first; returns how many there are. */
 int p2p_releases_list(struct p2p_rel_rec *arr, int max)
 {

@@ -207,6 +207,7 @@ int p2p_parse_rel_line(const char *line, struct p2p_rel_rec *r);
 int p2p_buffers_list(const char *bdf, struct p2p_buf_stat *arr, int max);
 int p2p_buffer_stat(const char *bdf, uint64_t ino, struct p2p_buf_stat *st);
 int p2p_release_find(uint64_t ino, struct p2p_rel_rec *r);
+int p2p_release_wait(uint64_t ino, struct p2p_rel_rec *r, unsigned int timeout_ms);
 int p2p_releases_list(struct p2p_rel_rec *arr, int max);
 int p2p_releases_clear(void);
 int p2p_exp_knob_path(const char *bdf, const char *name, char *buf, size_t len);
