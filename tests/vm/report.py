@@ -94,14 +94,16 @@ def frames(path):
 
 
 def splats(outdir):
+    """Splat lines of the boot, including a first attempt QEMU crashed in."""
     found = []
-    path = os.path.join(outdir, "console.log")
-    if not os.path.exists(path):
-        return found
-    with open(path, errors="replace") as f:
-        for line in f:
-            if SPLAT_RE.search(line):
-                found.append(line.strip())
+    for name in ("console.crashed.log", "console.log"):
+        path = os.path.join(outdir, name)
+        if not os.path.exists(path):
+            continue
+        with open(path, errors="replace") as f:
+            for line in f:
+                if SPLAT_RE.search(line):
+                    found.append(line.strip())
     return found
 
 
@@ -175,6 +177,9 @@ def analyze(label, outdir, timed_out, record=True):
                 fail("kmemleak", leaks[0].strip(), "splat")
             else:
                 out(label, "kmemleak clean", "ok")
+    if os.path.exists(os.path.join(outdir, "console.crashed.log")):
+        out(label, "first attempt", "skip",
+            "QEMU crashed (SIGSEGV), boot retried; logs in *.crashed.log")
     found = splats(outdir)
     if found:
         for s in found[:10]:
