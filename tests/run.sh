@@ -18,9 +18,17 @@ bash tests/vm/initramfs.sh "$OUT/modules" "$OUT/user" "$OUT/initramfs.cpio"
 IOMMU=${P2P_IOMMU:-noiommu}
 log "booting the VM ($IOMMU); guest output follows"
 rc=0
+# Show the demo as the guest writes it, not after the VM is gone.
+mkdir -p "$OUT/boot" && : >"$OUT/boot/results.log"
+tail -n +1 -F "$OUT/boot/results.log" 2>/dev/null > >(awk '
+	/^@@ BEGIN DEMO/ { on = 1; next }
+	/^@@ END/ { on = 0 }
+	on { print; fflush() }') &
+tailpid=$!
 bash tests/vm/boot.sh "$KDIR/arch/x86/boot/bzImage" "$OUT/initramfs.cpio" demo "$IOMMU" \
 	$((600 + ${P2P_STRESS_S:-60})) "$OUT/boot" || rc=$?
-sed -n '/^@@ BEGIN DEMO/,/^@@ END/p' "$OUT/boot/results.log" | grep -v '^@@'
+sleep 1
+kill "$tailpid" 2>/dev/null
 # The stress run's verdict (its exit status ends the DEMO frame).
 demo_rc=$(sed -n 's/^@@ END rc=\([0-9]*\).*/\1/p' "$OUT/boot/results.log" | head -1)
 if [ "$rc" -eq 0 ] && [ -n "$demo_rc" ] && [ "$demo_rc" != 0 ] && [ "$demo_rc" != 4 ]; then

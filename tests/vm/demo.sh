@@ -5,4 +5,5 @@
 # the p2p.stress_s= boot argument) ending with its summary.
 set -x
 dmabuf-p2p info
-dmabuf-p2p stress --duration "${P2P_STRESS_S:-60}"
+# The host shows this through a log file: plain progress lines, no \r.
+TERM=dumb dmabuf-p2p stress --duration "${P2P_STRESS_S:-60}"

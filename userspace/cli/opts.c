@@ -367,6 +367,9 @@ void cli_usage(FILE *f, enum cli_cmd cmd)
 				fprintf(f, "  %-10s %s\n", t[i].name, t[i].help);
 		}
 	}
-	fprintf(f, "\nenvironment:\n  DMABUF_P2P_DEVICE  default for --device\n"
-		   "\nexit status: 0 pass, 1 fail, 4 skip (device or feature absent)\n");
+	fprintf(f, "\nenvironment:\n  DMABUF_P2P_DEVICE  default for --device\n");
+	if (cmd == CMD_STRESS)
+		fprintf(f, "  TERM=dumb          progress as a plain line every 5 s, not a live\n"
+			   "                     line (also when stdout is not a terminal)\n");
+	fprintf(f, "\nexit status: 0 pass, 1 fail, 4 skip (device or feature absent)\n");
 }

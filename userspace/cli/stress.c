@@ -415,7 +415,9 @@ static int run(const struct cli_opts *o, const char *bdf, struct stress_summary 
 	struct worker *w;
 	struct sigaction sa = { .sa_handler = on_sigint };
 	FILE *pf = o->json ? stderr : stdout;
-	bool tty = !o->tap && isatty(fileno(pf));
+	const char *term = getenv("TERM");
+	/* A live one-line display only where a person watches a terminal. */
+	bool tty = !o->tap && isatty(fileno(pf)) && !(term && !strcmp(term, "dumb"));
 	uint64_t t0, deadline, next_line, wait_until;
 	int sv[2], kmsg, status, baseline, left;
 	bool start_failed = false;
