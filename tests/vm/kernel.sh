@@ -53,7 +53,7 @@ while IFS= read -r line; do
 done <"$FRAGMENT"
 [ $bad -eq 0 ] || die "kernel config fragment did not apply"
 
-log "building kernel in $out (cold build: ~15-20 min on 2 cores)"
+log "building kernel in $out (cold build: ~7 min on 2 idle cores)"
 start=$(date +%s)
 mk -j"$(nproc)" bzImage modules >"$out/build.log" 2>&1 ||
 	{ tail -40 "$out/build.log" >&2; die "kernel build failed"; }
