@@ -256,26 +256,16 @@ void t_reset_knobs(void)
 {
 	static const char *const devs[] = {
 		"DMABUF_P2P_DEVICE", "DMABUF_P2P_DEVICE_FLR", "DMABUF_P2P_DEVICE_PM" };
-	static const char *const knobs[] = {
-		"release_delay_ms", "revoke_hold_ms", "fail_next_attach", "fail_next_map",
-		"skip_p2p_distance" };
-	char bdf[P2P_BDF_LEN];
+	char bdf[3][P2P_BDF_LEN];
+	const char *bdfs[3];
 	size_t i;
 
-	if (!p2p_exp_debugfs_present())
-		return;
-	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
-		p2p_exp_knob_set(NULL, knobs[i], 0);
-	for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+	for (i = 0; i < 3; i++) {
 		const char *v = t_env(devs[i]);
 
-		if (v && !p2p_bdf_normalize(v, bdf))
-			p2p_knob_revoke(bdf, false);
+		bdfs[i] = v && !p2p_bdf_normalize(v, bdf[i]) ? bdf[i] : NULL;
 	}
-	if (!access(P2P_IMP_DEBUGFS, F_OK)) {
-		p2p_imp_knob_set("move_notify_delay_ms", 0);
-		p2p_imp_knob_set("fail_next_map", 0);
-	}
+	p2p_knobs_reset(bdfs, 3);
 }
 
 /*

@@ -231,21 +231,11 @@ void sc_knob(const char *bdf, const char *name, long val)
 /* Runner, after each scenario: every knob a scenario may turn, back to rest. */
 void sc_reset_knobs(const char *main_bdf)
 {
-	static const char *const knobs[] = {
-		"release_delay_ms", "revoke_hold_ms", "fail_next_attach", "fail_next_map" };
-	char bdf[P2P_BDF_LEN];
+	char bdf[3][P2P_BDF_LEN];
+	const char *bdfs[4] = { main_bdf };
 	size_t i;
 
-	if (!p2p_exp_debugfs_present())
-		return;
-	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
-		p2p_exp_knob_set(NULL, knobs[i], 0);
-	p2p_knob_revoke(main_bdf, false);
-	for (i = 0; i < sizeof(dev_envs) / sizeof(dev_envs[0]); i++)
-		if (env_bdf(dev_envs[i], bdf))
-			p2p_knob_revoke(bdf, false);
-	if (!access(P2P_IMP_DEBUGFS, F_OK)) {
-		p2p_imp_knob_set("move_notify_delay_ms", 0);
-		p2p_imp_knob_set("fail_next_map", 0);
-	}
+	for (i = 0; i < 3; i++)
+		bdfs[i + 1] = env_bdf(dev_envs[i], bdf[i]);
+	p2p_knobs_reset(bdfs, 4);
 }

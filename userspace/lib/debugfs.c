@@ -248,6 +248,31 @@ int p2p_release_wait(uint64_t ino, struct p2p_rel_rec *r, unsigned int timeout_m
 	return ret;
 }
 
+/*
+ * Every test knob back to rest: the exporter's global knobs, the forced
+ * revoke of each of the @n devices in @bdfs (NULL entries skipped), and the
+ * importer's knobs. Best effort, for teardown: errors are ignored.
+ */
+void p2p_knobs_reset(const char *const *bdfs, size_t n)
+{
+	static const char *const knobs[] = {
+		"release_delay_ms", "revoke_hold_ms", "fail_next_attach", "fail_next_map",
+		"skip_p2p_distance" };
+	size_t i;
+
+	if (p2p_exp_debugfs_present()) {
+		for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
+			p2p_exp_knob_set(NULL, knobs[i], 0);
+		for (i = 0; i < n; i++)
+			if (bdfs[i])
+				p2p_knob_revoke(bdfs[i], false);
+	}
+	if (!access(P2P_IMP_DEBUGFS, F_OK)) {
+		p2p_imp_knob_set("move_notify_delay_ms", 0);
+		p2p_imp_knob_set("fail_next_map", 0);
+	}
+}
+
 /* Every record of the release log, oldest first; returns how many there are. */
 int p2p_releases_list(struct p2p_rel_rec *arr, int max)
 {

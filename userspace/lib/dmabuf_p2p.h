@@ -217,6 +217,7 @@ int p2p_exp_knob_set(const char *bdf, const char *name, long val);
 int p2p_exp_knob_get(const char *bdf, const char *name, long *val);
 int p2p_imp_knob_set(const char *name, long val);
 int p2p_knob_revoke(const char *bdf, bool revoke);
+void p2p_knobs_reset(const char *const *bdfs, size_t n);
 
 /* module.c */
 int p2p_module_unload(const char *name);
