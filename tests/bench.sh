@@ -38,7 +38,9 @@ done
 for prof in noiommu iommu; do
 	r=$OUT/boot-$prof/results.log
 	[ -f "$r" ] || continue
-	sed -n 's/^# edu \(wrote\|read\) \([0-9]*\) bytes .* in \([0-9]*\) ms (\([0-9.]*\) KiB\/s)$/\1 \4/p' "$r" |
+	# The guest's serial lines end in CR LF.
+	tr -d '\r' <"$r" |
+		sed -n 's/^# edu \(wrote\|read\) \([0-9]*\) bytes .* in \([0-9]*\) ms (\([0-9.]*\) KiB\/s)$/\1 \4/p' |
 		while read -r dir kib; do
 			row "edu $dir throughput ($prof)" "$kib KiB/s" "-" ""
 		done
