@@ -9,7 +9,7 @@ set -uo pipefail
 cd "$REPO"
 
 need_pkgs build-essential python3 rsync qemu-system-x86 busybox-static cpio \
-	sparse ccache linux-source-6.12 perl
+	sparse ccache linux-source-6.12 perl libdrm-dev pkg-config
 
 OUT=${P2P_OUT:-$CACHE/run}
 rm -rf "$OUT" && mkdir -p "$OUT"

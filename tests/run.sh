@@ -7,7 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/vm/common.sh"
 cd "$REPO"
 need_pkgs build-essential python3 rsync qemu-system-x86 busybox-static cpio \
-	ccache linux-source-6.12
+	ccache linux-source-6.12 libdrm-dev pkg-config
 OUT=$CACHE/main-run
 rm -rf "$OUT" && mkdir -p "$OUT/user/tests"
 KDIR=$(bash tests/vm/kernel.sh)

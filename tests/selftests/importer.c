@@ -13,9 +13,9 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <xf86drm.h>
 
 #include "common.h"
-#include "drm_min.h"
 
 #define NPAGES	4
 
@@ -206,11 +206,11 @@ static int open_vgem(void)
 	return fd;
 }
 
+/* A vgem dumb buffer exported with libdrm's PRIME call, through an MR. */
 static void vgem_dumb_roundtrip(void)
 {
-	struct p2p_drm_mode_create_dumb cd = { .height = NPAGES, .width = 1024, .bpp = 32 };
-	struct p2p_drm_mode_map_dumb md = { 0 };
-	struct p2p_drm_prime_handle ph = { 0 };
+	struct drm_mode_create_dumb cd = { .height = NPAGES, .width = 1024, .bpp = 32 };
+	struct drm_mode_map_dumb md = { 0 };
 	int imp, card, fd;
 	uint8_t *view;
 	uint32_t h;
@@ -218,16 +218,13 @@ static void vgem_dumb_roundtrip(void)
 
 	imp = t_need_importer();
 	card = open_vgem();
-	ASSERT_SYSOK(ioctl(card, P2P_DRM_IOCTL_MODE_CREATE_DUMB, &cd));
+	ASSERT_SYSOK(drmIoctl(card, DRM_IOCTL_MODE_CREATE_DUMB, &cd));
 	size = cd.size;
 	tap_diag("dumb buffer: handle %u, %zu bytes", cd.handle, size);
 	ASSERT_GE(size, p2p_page_size());
-	ph.handle = cd.handle;
-	ph.flags = O_CLOEXEC | O_RDWR;
-	ASSERT_SYSOK(ioctl(card, P2P_DRM_IOCTL_PRIME_HANDLE_TO_FD, &ph));
-	fd = ph.fd;
+	fd = ASSERT_OK(p2p_drm_prime_export(card, cd.handle));
 	md.handle = cd.handle;
-	ASSERT_SYSOK(ioctl(card, P2P_DRM_IOCTL_MODE_MAP_DUMB, &md));
+	ASSERT_SYSOK(drmIoctl(card, DRM_IOCTL_MODE_MAP_DUMB, &md));
 	view = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, card, md.offset);
 	ASSERT_TRUE(view != MAP_FAILED);
 	memset(view, 0, size);
@@ -241,7 +238,6 @@ static void vgem_dumb_roundtrip(void)
 /* vgem attaches without peer2peer: our exporter must say no, cleanly. */
 static void vgem_import_of_p2p_buffer_refused(void)
 {
-	struct p2p_drm_prime_handle ph = { 0 };
 	struct p2p_buf_stat st;
 	struct tdev t;
 	int card, fd, imp;
@@ -250,8 +246,7 @@ static void vgem_import_of_p2p_buffer_refused(void)
 	card = open_vgem();
 	t_open_main(&t);
 	fd = t_create_pages(&t, 0, 1);
-	ph.fd = fd;
-	ASSERT_SYSERR(ioctl(card, P2P_DRM_IOCTL_PRIME_FD_TO_HANDLE, &ph), EOPNOTSUPP);
+	ASSERT_ERR(p2p_drm_prime_import(card, fd, &h), EOPNOTSUPP);
 	t_stat(t.dev.bdf, t_ino(fd), &st);
 	ASSERT_EQ(st.revoked, 0);
 	ASSERT_EQ(st.maps, 0);

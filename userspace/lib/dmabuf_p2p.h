@@ -236,6 +236,7 @@ int p2p_kmsg_scan_splats(int fd, char *first, size_t len);
 /* drm.c: a DRM (vgem) importer through PRIME */
 int p2p_drm_open(const char *driver);
 int p2p_drm_prime_import(int card, int dmabuf_fd, uint32_t *handle);
+int p2p_drm_prime_export(int card, uint32_t handle);
 int p2p_drm_gem_close(int card, uint32_t handle);
 
 /* prng.c: seeded, reproducible, one independent stream per (seed, stream) */
