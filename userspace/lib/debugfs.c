@@ -202,29 +202,26 @@ int p2p_buffer_stat(const char *bdf, uint64_t ino, struct p2p_buf_stat *st)
 /* The newest release record of @ino; -ENOENT if there is none (yet). */
 int p2p_release_find(uint64_t ino, struct p2p_rel_rec *r)
 {
-	char path[160], *text, *line, *save = NULL;
-	struct p2p_rel_rec rec;
-	int ret, found = 0;
+	struct p2p_rel_rec *arr;
+	int n, i;
 
-	p2p_exp_knob_path(NULL, "releases", path, sizeof(path));
-	ret = p2p_read_file_alloc(path, &text, NULL);
-	if (ret)
-		return ret;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!line[strspn(line, " \t")])
-			continue;
-		ret = p2p_parse_rel_line(line, &rec);
-		if (ret) {
-			free(text);
-			return ret;
-		}
-		if (rec.ino == ino) {
-			*r = rec;
-			found = 1;
+	/* The kernel keeps the last P2P_EXP_RELEASE_LOG records only. */
+	arr = malloc(P2P_EXP_RELEASE_LOG * sizeof(*arr));
+	if (!arr)
+		return p2p_seterr_msg(ENOMEM, "release log: out of memory");
+	n = p2p_releases_list(arr, P2P_EXP_RELEASE_LOG);
+	if (n > P2P_EXP_RELEASE_LOG)
+		n = P2P_EXP_RELEASE_LOG;
+	for (i = n - 1; i >= 0; i--) {
+		if (arr[i].ino == ino) {
+			*r = arr[i];
+			break;
 		}
 	}
-	free(text);
-	if (!found)
+	free(arr);
+	if (n < 0)
+		return n;
+	if (i < 0)
 		return p2p_seterr_msg(ENOENT, "no release record for ino=%llu",
 				      (unsigned long long)ino);
 	return 0;
