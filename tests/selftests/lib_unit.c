@@ -8,6 +8,7 @@
  * (fd passing, fdinfo, small files) and the CLI's option parser. Needs no
  * device and no root: make -C userspace test.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -203,10 +204,16 @@ static void bdf_normalize(void)
 		{ "0000:00:03.0", "0000:00:03.0" }, { "00:03.0", "0000:00:03.0" },
 		{ "0000:3:3.1", "0000:03:03.1" }, { "ABCD:EF:1f.7", "abcd:ef:1f.7" },
 		{ "1:0.0", "0000:01:00.0" },
+		/* VMD domains are 0x10000 and up; up to 8 domain digits */
+		{ "10000:00:00.0", "10000:00:00.0" }, { "1000A:e1:1f.7", "1000a:e1:1f.7" },
+		{ "00010000:02:00.1", "10000:02:00.1" }, { "ffffffff:ff:1f.7", "ffffffff:ff:1f.7" },
+		{ "0:00:03.0", "0000:00:03.0" },
 	};
 	static const char *const bad[] = {
-		"", "junk", "00:20.0", "00:03.8", "0000:00:03.0x", "-1:00.0", "10000:00:00.0",
-		"0000:100:00.0", "00:03", " 00:03.0", "0000:00:03.0 ",
+		"", "junk", "00:20.0", "00:03.8", "0000:00:03.0x", "-1:00.0", "100000000:00:00.0",
+		"000010000:00:00.0", "1000g:00:00.0", ":00:03.0", "10000::00.0", "10000:00:00",
+		"10000:00:20.0", "0x10000:00:00.0", "0000:100:00.0", "00:03", " 00:03.0",
+		"0000:00:03.0 ",
 	};
 	char out[P2P_BDF_LEN];
 	size_t i;
@@ -894,6 +901,381 @@ static void json_escape(void)
 	esc_is("abc", 0, "", 3);
 }
 
+/* A fake exporter debugfs with more buffers than any fixed array held. */
+static void buffer_stat_many(void)
+{
+	enum { NBUF = 300 };
+	char root[] = "/tmp/lib_unit.XXXXXX", dir[64], path[96];
+	struct p2p_buf_stat st = { 0 }, first[4];
+	int i, r_last, r_mid, r_none, r_list, r_nodev;
+	FILE *f;
+
+	ASSERT_TRUE(mkdtemp(root) != NULL);
+	snprintf(dir, sizeof(dir), "%s/0000:00:03.0", root);
+	snprintf(path, sizeof(path), "%s/buffers", dir);
+	ASSERT_SYSOK(mkdir(dir, 0700));
+	f = fopen(path, "w");
+	ASSERT_TRUE(f != NULL);
+	for (i = 0; i < NBUF; i++)
+		fprintf(f, P2P_EXP_BUF_FMT, 1000UL + i, (i + 1) * PG, i & 1, i, 2U, 3U, 4U);
+	ASSERT_SYSOK(fclose(f));
+
+	p2p_exp_debugfs_set_root(root);
+	r_list = p2p_buffers_list("0000:00:03.0", first, 4);
+	r_mid = p2p_buffer_stat("0000:00:03.0", 1000 + 100, &st);
+	r_last = p2p_buffer_stat("0000:00:03.0", 1000 + NBUF - 1, &st);
+	r_none = p2p_buffer_stat("0000:00:03.0", 1000 + NBUF, &st);
+	r_nodev = p2p_buffer_stat("0000:00:04.0", 1000, &st);
+	p2p_exp_debugfs_set_root(NULL);
+	unlink(path);
+	rmdir(dir);
+	rmdir(root);
+
+	ASSERT_EQ(r_list, NBUF);
+	ASSERT_EQ(first[3].ino, 1003);
+	ASSERT_EQ(r_mid, 0);
+	ASSERT_EQ(r_last, 0);
+	ASSERT_EQ(st.ino, 1000 + NBUF - 1);
+	ASSERT_EQ(st.size, NBUF * PG);
+	ASSERT_EQ(st.attaches, NBUF - 1);
+	ASSERT_EQ(r_none, -ENOENT);
+	ASSERT_EQ(r_nodev, -ENOENT);
+	ASSERT_EQ(p2p_exp_knob_path(NULL, "x", path, sizeof(path)), 0);
+	ASSERT_STREQ(path, P2P_EXP_DEBUGFS "/x");
+}
+
+/* A fake P2P_ACCESS_CHECK: @need page segments, -ENOSPC when they do not fit. */
+struct fake_check {
+	uint32_t need;
+	uint32_t grow;		/* added to @need by each call (a racing remap) */
+	bool say_need;		/* -ENOSPC tells how many are needed */
+	bool always_more;	/* one more than the room, whatever it is */
+	int err;		/* fail with this instead */
+	unsigned int calls;
+};
+
+static int fake_check_fill(void *arg, struct p2p_dma_seg *segs, uint32_t cap, uint32_t *count)
+{
+	struct fake_check *c = arg;
+	uint32_t i, need = c->need;
+
+	c->calls++;
+	c->need += c->grow;
+	if (c->always_more)
+		need = cap + 1;
+	if (c->err)
+		return -c->err;
+	if (need > cap) {
+		*count = c->say_need ? need : 0;
+		return -ENOSPC;
+	}
+	for (i = 0; i < need; i++) {
+		segs[i].dma_addr = 0x80000000ULL + i * PG;
+		segs[i].length = PG;
+	}
+	*count = need;
+	return 0;
+}
+
+/* create --mr: as many DMA segments as the MR has (a 6 MiB BAR in pages). */
+static void cli_create_mr_segs(void)
+{
+	struct fake_check c = { .need = 1536, .say_need = true };
+	struct p2p_dma_seg *segs;
+	uint32_t n = 0;
+
+	ASSERT_EQ(p2p_segs_collect(fake_check_fill, &c, &segs, &n), 0);
+	ASSERT_EQ(n, 1536);
+	ASSERT_EQ(c.calls, 2);
+	ASSERT_EQ(segs[1535].dma_addr, 0x80000000ULL + 1535 * PG);
+	free(segs);
+
+	c = (struct fake_check){ .need = 3, .say_need = true };
+	ASSERT_EQ(p2p_segs_collect(fake_check_fill, &c, &segs, &n), 0);
+	ASSERT_EQ(n, 3);
+	ASSERT_EQ(c.calls, 1);
+	free(segs);
+
+	/* -ENOSPC without a count: the room doubles until it fits */
+	c = (struct fake_check){ .need = 1000 };
+	ASSERT_EQ(p2p_segs_collect(fake_check_fill, &c, &segs, &n), 0);
+	ASSERT_EQ(n, 1000);
+	ASSERT_EQ(c.calls, 5);		/* 64, 128, 256, 512, 1024 */
+	free(segs);
+
+	/* the mapping grows between calls: still caught up with */
+	c = (struct fake_check){ .need = 100, .grow = 7, .say_need = true };
+	ASSERT_EQ(p2p_segs_collect(fake_check_fill, &c, &segs, &n), 0);
+	ASSERT_GE(n, 100);
+	free(segs);
+
+	/* errors pass through, nothing is left allocated */
+	c = (struct fake_check){ .need = 100, .err = ENODEV };
+	segs = (struct p2p_dma_seg *)&c;
+	ASSERT_EQ(p2p_segs_collect(fake_check_fill, &c, &segs, &n), -ENODEV);
+	ASSERT_TRUE(segs == NULL);
+	c = (struct fake_check){ .say_need = true, .always_more = true };
+	ASSERT_EQ(p2p_segs_collect(fake_check_fill, &c, &segs, &n), -ENOSPC);
+	ASSERT_TRUE(segs == NULL);
+	ASSERT_EQ(c.calls, 32);
+}
+
+/* Run cli_dmabuf_facts() on @fd with stderr captured into @err. */
+static int facts_capture(int fd, uint64_t *ino, uint64_t *size, char *name, size_t nlen,
+			 char *err, size_t elen)
+{
+	int cap, saved, ret;
+	ssize_t n;
+
+	cap = memfd_create("stderr", MFD_CLOEXEC);
+	ASSERT_SYSOK(cap);
+	fflush(stderr);
+	saved = dup(2);
+	ASSERT_SYSOK(saved);
+	ASSERT_SYSOK(dup2(cap, 2));
+	ret = cli_dmabuf_facts(fd, ino, size, name, nlen);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(cap, err, elen - 1, 0);
+	close(cap);
+	err[n > 0 ? n : 0] = '\0';
+	return ret;
+}
+
+/* create: what the new buffer says about itself, or a failure said once. */
+static void cli_create_facts(void)
+{
+	uint64_t ino = 77, size = 77;
+	char name[64] = "?", err[512];
+	struct stat st;
+	int fd, p[2];
+
+	ASSERT_EQ(facts_capture(-1, &ino, &size, name, sizeof(name), err, sizeof(err)),
+		  -EBADF);
+	ASSERT_TRUE(!strncmp(err, "dmabuf-p2p: ", 12));
+	ASSERT_TRUE(strstr(err, strerror(EBADF)) != NULL);
+	ASSERT_TRUE(strchr(err, '\n') == err + strlen(err) - 1);	/* one line */
+	ASSERT_STREQ(cli_last_err(), "fstat fd -1: Bad file descriptor");
+
+	ASSERT_SYSOK(pipe2(p, O_CLOEXEC));
+	ASSERT_EQ(facts_capture(p[0], &ino, &size, name, sizeof(name), err, sizeof(err)),
+		  -ESPIPE);
+	ASSERT_TRUE(strstr(err, "lseek") != NULL);
+	ASSERT_TRUE(strchr(err, '\n') == err + strlen(err) - 1);
+	close(p[0]);
+	close(p[1]);
+
+	fd = memfd_create("lib_unit", MFD_CLOEXEC);
+	ASSERT_SYSOK(fd);
+	ASSERT_SYSOK(ftruncate(fd, 3 * PG));
+	ASSERT_EQ(facts_capture(fd, &ino, &size, name, sizeof(name), err, sizeof(err)), 0);
+	ASSERT_STREQ(err, "");
+	ASSERT_SYSOK(fstat(fd, &st));
+	ASSERT_EQ(ino, st.st_ino);
+	ASSERT_EQ(size, 3 * PG);
+	ASSERT_STREQ(name, "?");	/* memfds have no exp_name: left as it was */
+	close(fd);
+}
+
+static int count_fds(void)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	d = opendir("/proc/self/fd");
+	ASSERT_TRUE(d != NULL);
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n - 1;	/* the directory's own fd */
+}
+
+/* One sendmsg() with @n fds, all @fd. */
+static void send_fds(int sock, int fd, unsigned int n)
+{
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(8 * sizeof(int))];
+	} ctl;
+	char data = 'F';
+	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = ctl.buf,
+		.msg_controllen = CMSG_SPACE(n * sizeof(int)),
+	};
+	struct cmsghdr *cmsg;
+	unsigned int i;
+
+	memset(&ctl, 0, sizeof(ctl));
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(n * sizeof(int));
+	for (i = 0; i < n; i++)
+		memcpy(CMSG_DATA(cmsg) + i * sizeof(int), &fd, sizeof(int));
+	ASSERT_EQ(sendmsg(sock, &msg, MSG_NOSIGNAL), 1);
+}
+
+/* More fds than one in a message: refused, and none of them left open. */
+static void fdpass_extra_fds(void)
+{
+	int sv[2], fd, before, got, ret;
+	unsigned int n;
+
+	ASSERT_SYSOK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	fd = memfd_create("lib_unit", MFD_CLOEXEC);
+	ASSERT_SYSOK(fd);
+	before = count_fds();
+	for (n = 2; n <= 8; n++) {
+		send_fds(sv[0], fd, n);
+		ret = p2p_recv_fd(sv[1]);
+		if (count_fds() != before)
+			FAIL("%u fds sent: %d fds leaked", n, count_fds() - before);
+		ASSERT_EQ(ret, -EMSGSIZE);
+	}
+	ASSERT_TRUE(strstr(p2p_last_error(), "closed") != NULL);
+	/* The stream is still in step: one fd goes through. */
+	send_fds(sv[0], fd, 1);
+	got = p2p_recv_fd(sv[1]);
+	ASSERT_GE(got, 0);
+	ASSERT_EQ(count_fds(), before + 1);
+	close(got);
+	close(sv[0]);
+	close(sv[1]);
+	close(fd);
+}
+
+/* The JSON writer: too deep is an error, and the output stays well-formed. */
+static void cli_json_depth(void)
+{
+	static const char want[] =
+		"{\"command\":\"t\",\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{"
+		"\"x\":1}}}}}}},\"l\":[[[[[[[]]]]]]],\"after\":2}\n";
+	struct cli_json j;
+	unsigned int i, lvl;
+	char *out = NULL;
+	size_t len = 0;
+	int ret[12], saved, null;
+	FILE *f;
+
+	f = open_memstream(&out, &len);
+	ASSERT_TRUE(f != NULL);
+	fflush(stderr);
+	saved = dup(2);
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	ASSERT_SYSOK(dup2(null, 2));	/* the error message */
+	cli_json_begin(&j, f, "t");
+	for (i = 0; i < 10; i++)
+		ret[i] = cli_json_obj(&j, "a");
+	cli_json_u(&j, "y", 3);		/* left out, with its level */
+	for (i = 0; i < 3; i++)
+		cli_json_end(&j);
+	cli_json_u(&j, "x", 1);		/* at the 8th level: written */
+	for (i = 0; i < 7; i++)
+		cli_json_end(&j);
+	lvl = cli_json_level(&j);
+	cli_json_arr(&j, "l");
+	for (i = 0; i < 11; i++)
+		ret[11] = cli_json_arr(&j, NULL);
+	cli_json_b(&j, "z", true);
+	cli_json_end_to(&j, lvl);
+	cli_json_u(&j, "after", 2);
+	cli_json_end(&j);
+	fclose(f);
+	dup2(saved, 2);
+	close(saved);
+	close(null);
+
+	if (strcmp(out, want))
+		FAIL("got  %s\nwant %s", out, want);
+	free(out);
+	for (i = 0; i < 7; i++)
+		ASSERT_EQ(ret[i], 0);
+	ASSERT_EQ(ret[7], -EOVERFLOW);
+	ASSERT_EQ(ret[9], -EOVERFLOW);
+	ASSERT_EQ(ret[11], -EOVERFLOW);
+	ASSERT_TRUE(j.too_deep);
+	ASSERT_EQ(cli_json_level(&j), 0);
+}
+
+/* A fake /dev/kmsg: read() refuses (EINVAL) a buffer the record does not fit. */
+static const char *const *kmsg_recs;
+static size_t kmsg_pos;
+
+static ssize_t fake_kmsg_read(int fd, void *buf, size_t count)
+{
+	const char *rec = kmsg_recs[kmsg_pos];
+	size_t len;
+
+	(void)fd;
+	if (!rec) {
+		errno = EAGAIN;
+		return -1;
+	}
+	len = strlen(rec);
+	if (len > count) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(buf, rec, len);
+	kmsg_pos++;
+	return len;
+}
+
+static char *kmsg_rec(unsigned int seq, const char *text, size_t pad)
+{
+	size_t hlen = 32, len = hlen + strlen(text) + pad + 2;
+	char *r = malloc(len);
+	int n;
+
+	ASSERT_TRUE(r != NULL);
+	n = snprintf(r, len, "4,%u,1000,-;%s", seq, text);
+	memset(r + n, 'x', pad);
+	strcpy(r + n + pad, "\n");
+	return r;
+}
+
+/* Records of 8 KiB and more: read, not the end of the splat scan. */
+static void kmsg_big_records(void)
+{
+	char *big = kmsg_rec(2, "dmabuf_p2p_exp: long ", 12000);
+	char *bigsplat = kmsg_rec(4, "BUG: KASAN: a long report ", 100000);
+	char *huge = kmsg_rec(6, "too big ", 2 << 20);
+	const char *recs[] = {
+		"6,1,1000,-;hello\n", big,
+		"4,3,1000,-;WARNING: CPU: 0 PID: 1 at exporter/revoke.c:1 x+0x1/0x2\n",
+		bigsplat, "6,5,1000,-;bye\n", NULL, huge, NULL,
+	};
+	char first[256] = "", line[1024];
+	int ret, next, hit;
+
+	kmsg_recs = recs;
+	kmsg_pos = 0;
+	p2p_kmsg_set_reader(fake_kmsg_read);
+	ret = p2p_kmsg_scan_splats(-1, first, sizeof(first));
+	kmsg_pos = 0;
+	next = p2p_kmsg_next(-1, line, sizeof(line));
+	next = p2p_kmsg_next(-1, line, sizeof(line));
+	/* past 1 MiB it says so and stops, without looping */
+	kmsg_pos = 6;
+	hit = p2p_kmsg_next(-1, line, sizeof(line));
+	p2p_kmsg_set_reader(NULL);
+	free(big);
+	free(bigsplat);
+	free(huge);
+
+	ASSERT_EQ(ret, 2);
+	ASSERT_TRUE(!strncmp(first, "WARNING: CPU: 0", 15));
+	ASSERT_EQ(next, strlen("dmabuf_p2p_exp: long ") + 12000);
+	ASSERT_EQ(strlen(line), sizeof(line) - 1);
+	ASSERT_TRUE(!strncmp(line, "dmabuf_p2p_exp: long xxx", 24));
+	ASSERT_EQ(hit, -EINVAL);
+}
+
 static const struct tap_case cases[] = {
 	TAP_CASE(parse_u64_good),
 	TAP_CASE(parse_u64_bad),
@@ -923,6 +1305,12 @@ static const struct tap_case cases[] = {
 	TAP_CASE(cli_scenario_stress_bad),
 	TAP_CASE(cli_json_opts),
 	TAP_CASE(json_escape),
+	TAP_CASE(buffer_stat_many),
+	TAP_CASE(cli_create_mr_segs),
+	TAP_CASE(cli_create_facts),
+	TAP_CASE(fdpass_extra_fds),
+	TAP_CASE(cli_json_depth),
+	TAP_CASE(kmsg_big_records),
 };
 
 int main(int argc, char **argv)

@@ -91,20 +91,27 @@ int cli_fail(const struct cli_opts *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void cli_json_verdict(const struct cli_opts *o, int ret);
 
-/* json.c: one JSON object, streamed to @f as it is built */
+/*
+ * json.c: one JSON object, streamed to @f as it is built. Nesting deeper
+ * than CLI_JSON_DEPTH is an error: cli_json_obj()/cli_json_arr() return
+ * -EOVERFLOW, say so on stderr, set @too_deep and leave that level and all
+ * in it out of the output, which stays well-formed.
+ */
 #define CLI_JSON_DEPTH	8	/* nesting the commands use, at most */
 
 struct cli_json {
 	FILE *f;
 	unsigned int depth;
+	unsigned int skip;		/* levels opened past CLI_JSON_DEPTH, left out */
+	bool too_deep;
 	char close[CLI_JSON_DEPTH];	/* '}' or ']' for each open level */
 	bool more[CLI_JSON_DEPTH];	/* a member written at that level */
 };
 
 void cli_json_str(FILE *f, const char *s);
 void cli_json_begin(struct cli_json *j, FILE *f, const char *command);
-void cli_json_obj(struct cli_json *j, const char *key);
-void cli_json_arr(struct cli_json *j, const char *key);
+int cli_json_obj(struct cli_json *j, const char *key);
+int cli_json_arr(struct cli_json *j, const char *key);
 void cli_json_end(struct cli_json *j);
 unsigned int cli_json_level(const struct cli_json *j);
 void cli_json_end_to(struct cli_json *j, unsigned int level);
@@ -121,6 +128,7 @@ void cli_json_stat(struct cli_json *j, const char *key, const struct p2p_buf_sta
 
 int cmd_info(const struct cli_opts *o, const char *bdf);
 int cmd_create(const struct cli_opts *o, const char *bdf);
+int cli_dmabuf_facts(int fd, uint64_t *ino, uint64_t *size, char *exp_name, size_t len);
 int cmd_revoke(const struct cli_opts *o, const char *bdf);
 int cmd_scenario(const struct cli_opts *o, const char *bdf);
 void scenario_list(FILE *f);

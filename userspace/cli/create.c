@@ -5,11 +5,10 @@
  */
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "cli.h"
-
-#define MAX_SEGS 64
 
 static void print_mr(struct cli_json *j, uint32_t handle, const struct p2p_query_mr *q,
 		     const struct p2p_dma_seg *segs, uint32_t n)
@@ -20,7 +19,7 @@ static void print_mr(struct cli_json *j, uint32_t handle, const struct p2p_query
 		printf("mr: handle=%u state=%s nents=%u mapped_length=%llu\n", handle,
 		       p2p_mr_state_name(q->state), q->nents,
 		       (unsigned long long)q->mapped_length);
-		for (i = 0; i < n && i < MAX_SEGS; i++)
+		for (i = 0; i < n; i++)
 			printf("  seg %u: dma_addr=0x%llx length=0x%llx\n", i,
 			       (unsigned long long)segs[i].dma_addr,
 			       (unsigned long long)segs[i].length);
@@ -32,7 +31,7 @@ static void print_mr(struct cli_json *j, uint32_t handle, const struct p2p_query
 	cli_json_u(j, "nents", q->nents);
 	cli_json_u(j, "mapped_length", q->mapped_length);
 	cli_json_arr(j, "segs");
-	for (i = 0; i < n && i < MAX_SEGS; i++) {
+	for (i = 0; i < n; i++) {
 		cli_json_obj(j, NULL);
 		cli_json_sf(j, "dma_addr", "0x%llx", (unsigned long long)segs[i].dma_addr);
 		cli_json_u(j, "length", segs[i].length);
@@ -45,7 +44,7 @@ static void print_mr(struct cli_json *j, uint32_t handle, const struct p2p_query
 /* Register an MR on @fd and show its DMA segments; the importer fd or -errno. */
 static int show_mr(struct cli_json *j, int fd, uint64_t size)
 {
-	struct p2p_dma_seg segs[MAX_SEGS];
+	struct p2p_dma_seg *segs = NULL;
 	struct p2p_query_mr q;
 	uint32_t handle, n;
 	int imp, ret;
@@ -57,17 +56,38 @@ static int show_mr(struct cli_json *j, int fd, uint64_t size)
 	}
 	ret = p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_ALL, &handle);
 	if (!ret)
-		ret = p2p_imp_check(imp, handle, 0, size, segs, MAX_SEGS, &n);
+		ret = p2p_imp_check_alloc(imp, handle, 0, size, &segs, &n);
 	if (!ret)
 		ret = p2p_imp_query(imp, handle, &q);
 	if (ret) {
 		cli_err("%s", p2p_last_error());
+		free(segs);
 		close(imp);
 		return ret;
 	}
 	print_mr(j, handle, &q, segs, n);
+	free(segs);
 	/* Closing the importer deregisters the MR. */
 	return imp;
+}
+
+/*
+ * What the dma-buf @fd says about itself: inode number, size and (if fdinfo
+ * has it) exporter name. 0, or -errno after saying why on stderr.
+ */
+int cli_dmabuf_facts(int fd, uint64_t *ino, uint64_t *size, char *exp_name, size_t len)
+{
+	int ret;
+
+	ret = p2p_dmabuf_ino(fd, ino);
+	if (!ret)
+		ret = p2p_dmabuf_size(fd, size);
+	if (ret) {
+		cli_err("%s", p2p_last_error());
+		return ret;
+	}
+	p2p_fdinfo_field(fd, "exp_name", exp_name, len);	/* optional: kept as is */
+	return 0;
 }
 
 static void print_buffer(struct cli_json *j, int fd, uint64_t ino, uint64_t size,
@@ -146,9 +166,10 @@ int cmd_create(const struct cli_opts *o, const char *bdf)
 		cli_err("%s", p2p_last_error());
 		goto out;
 	}
-	p2p_dmabuf_ino(fd, &ino);
-	p2p_dmabuf_size(fd, &size);
-	p2p_fdinfo_field(fd, "exp_name", exp_name, sizeof(exp_name));
+	if (cli_dmabuf_facts(fd, &ino, &size, exp_name, sizeof(exp_name))) {
+		close(fd);
+		goto out;
+	}
 	print_buffer(j, fd, ino, size, bar, r, nr, exp_name);
 	p2p_debugfs_ensure();
 	if (!p2p_buffer_stat(bdf, ino, &st)) {

@@ -5,6 +5,7 @@
  * command can emit facts as it finds them and close what is open on any
  * exit path.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,9 +31,14 @@ void cli_json_str(FILE *f, const char *s)
 		free(buf);
 }
 
-/* The separator and "key": before a value; @key is NULL inside arrays. */
-static void member(struct cli_json *j, const char *key)
+/*
+ * The separator and "key": before a value; @key is NULL inside arrays.
+ * False when the value is to be left out (inside a level that was too deep).
+ */
+static bool member(struct cli_json *j, const char *key)
 {
+	if (j->skip)
+		return false;
 	if (j->depth && j->more[j->depth - 1])
 		fputc(',', j->f);
 	if (j->depth)
@@ -41,40 +47,56 @@ static void member(struct cli_json *j, const char *key)
 		cli_json_str(j->f, key);
 		fputc(':', j->f);
 	}
+	return true;
 }
 
-static void open_level(struct cli_json *j, const char *key, char open, char close)
+static int open_level(struct cli_json *j, const char *key, char open, char close)
 {
+	if (j->skip || j->depth >= CLI_JSON_DEPTH) {
+		if (!j->skip) {
+			fflush(j->f);
+			fprintf(stderr, "dmabuf-p2p: JSON nested deeper than %d levels: "
+				"'%s' left out\n", CLI_JSON_DEPTH, key ? key : "(array item)");
+		}
+		j->skip++;
+		j->too_deep = true;
+		return -EOVERFLOW;
+	}
 	member(j, key);
 	fputc(open, j->f);
-	if (j->depth < CLI_JSON_DEPTH) {
-		j->close[j->depth] = close;
-		j->more[j->depth] = false;
-		j->depth++;
-	}
+	j->close[j->depth] = close;
+	j->more[j->depth] = false;
+	j->depth++;
+	return 0;
 }
 
 void cli_json_begin(struct cli_json *j, FILE *f, const char *command)
 {
 	j->f = f;
 	j->depth = 0;
+	j->skip = 0;
+	j->too_deep = false;
 	open_level(j, NULL, '{', '}');
 	cli_json_s(j, "command", command && *command ? command : NULL);
 }
 
-void cli_json_obj(struct cli_json *j, const char *key)
+int cli_json_obj(struct cli_json *j, const char *key)
 {
-	open_level(j, key, '{', '}');
+	return open_level(j, key, '{', '}');
 }
 
-void cli_json_arr(struct cli_json *j, const char *key)
+int cli_json_arr(struct cli_json *j, const char *key)
 {
-	open_level(j, key, '[', ']');
+	return open_level(j, key, '[', ']');
 }
 
 /* Close the innermost object or array. */
 void cli_json_end(struct cli_json *j)
 {
+	if (j->skip) {
+		j->skip--;
+		return;
+	}
 	if (!j->depth)
 		return;
 	fputc(j->close[--j->depth], j->f);
@@ -85,19 +107,20 @@ void cli_json_end(struct cli_json *j)
 /* Close what was opened since cli_json_level() said @level. */
 void cli_json_end_to(struct cli_json *j, unsigned int level)
 {
-	while (j->depth > level)
+	while (j->depth + j->skip > level)
 		cli_json_end(j);
 }
 
 unsigned int cli_json_level(const struct cli_json *j)
 {
-	return j->depth;
+	return j->depth + j->skip;
 }
 
 /* A string member; NULL is null. */
 void cli_json_s(struct cli_json *j, const char *key, const char *v)
 {
-	member(j, key);
+	if (!member(j, key))
+		return;
 	if (v)
 		cli_json_str(j->f, v);
 	else
@@ -117,25 +140,29 @@ void cli_json_sf(struct cli_json *j, const char *key, const char *fmt, ...)
 
 void cli_json_u(struct cli_json *j, const char *key, uint64_t v)
 {
-	member(j, key);
+	if (!member(j, key))
+		return;
 	fprintf(j->f, "%" PRIu64, v);
 }
 
 void cli_json_i(struct cli_json *j, const char *key, int64_t v)
 {
-	member(j, key);
+	if (!member(j, key))
+		return;
 	fprintf(j->f, "%" PRId64, v);
 }
 
 void cli_json_b(struct cli_json *j, const char *key, bool v)
 {
-	member(j, key);
+	if (!member(j, key))
+		return;
 	fputs(v ? "true" : "false", j->f);
 }
 
 void cli_json_null(struct cli_json *j, const char *key)
 {
-	member(j, key);
+	if (!member(j, key))
+		return;
 	fputs("null", j->f);
 }
 

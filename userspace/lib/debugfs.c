@@ -120,14 +120,27 @@ int p2p_parse_rel_line(const char *line, struct p2p_rel_rec *r)
 	return ret;
 }
 
+/* The exporter's debugfs directory: P2P_EXP_DEBUGFS unless a test moved it. */
+static const char *exp_root = P2P_EXP_DEBUGFS;
+
+/*
+ * Read the exporter's knobs from @dir instead of P2P_EXP_DEBUGFS (a fake
+ * tree, for host tests); NULL goes back to P2P_EXP_DEBUGFS. Call it before
+ * any thread uses the library.
+ */
+void p2p_exp_debugfs_set_root(const char *dir)
+{
+	exp_root = dir ? dir : P2P_EXP_DEBUGFS;
+}
+
 int p2p_exp_knob_path(const char *bdf, const char *name, char *buf, size_t len)
 {
 	int n;
 
 	if (bdf)
-		n = snprintf(buf, len, P2P_EXP_DEBUGFS "/%s/%s", bdf, name);
+		n = snprintf(buf, len, "%s/%s/%s", exp_root, bdf, name);
 	else
-		n = snprintf(buf, len, P2P_EXP_DEBUGFS "/%s", name);
+		n = snprintf(buf, len, "%s/%s", exp_root, name);
 	if (n < 0 || (size_t)n >= len)
 		return p2p_seterr_msg(ENAMETOOLONG, "debugfs path too long");
 	return 0;
@@ -136,23 +149,27 @@ int p2p_exp_knob_path(const char *bdf, const char *name, char *buf, size_t len)
 /* Mount debugfs if nobody did; 0 if the exporter's directory is there. */
 int p2p_debugfs_ensure(void)
 {
-	if (!access(P2P_EXP_DEBUGFS, F_OK))
+	if (!access(exp_root, F_OK))
 		return 0;
 	if (access("/sys/kernel/debug/.", F_OK) == 0 &&
 	    mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL) && errno != EBUSY)
 		return p2p_seterr(errno, "mount debugfs");
-	if (access(P2P_EXP_DEBUGFS, F_OK))
-		return p2p_seterr(errno, P2P_EXP_DEBUGFS " (dmabuf_p2p_exp loaded?)");
+	if (access(exp_root, F_OK))
+		return p2p_seterr(errno, "%s (dmabuf_p2p_exp loaded?)", exp_root);
 	return 0;
 }
 
 bool p2p_exp_debugfs_present(void)
 {
-	return !access(P2P_EXP_DEBUGFS, F_OK);
+	return !access(exp_root, F_OK);
 }
 
-/* Fill up to @max entries; returns how many buffers the device has. */
-int p2p_buffers_list(const char *bdf, struct p2p_buf_stat *arr, int max)
+/*
+ * Call @fn on each of @bdf's "buffers" lines, parsed, until it returns
+ * true; returns how many lines it was called on, or -errno.
+ */
+static int buffers_walk(const char *bdf,
+			bool (*fn)(const struct p2p_buf_stat *st, int i, void *arg), void *arg)
 {
 	char path[160], *text, *line, *save = NULL;
 	struct p2p_buf_stat st;
@@ -172,31 +189,69 @@ int p2p_buffers_list(const char *bdf, struct p2p_buf_stat *arr, int max)
 			free(text);
 			return ret;
 		}
-		if (n < max)
-			arr[n] = st;
-		n++;
+		if (fn(&st, n++, arg))
+			break;
 	}
 	free(text);
 	return n;
 }
 
-/* The live buffer @ino of @bdf; -ENOENT when the device does not list it. */
+struct buf_fill {
+	struct p2p_buf_stat *arr;
+	int max;
+};
+
+static bool buf_fill_one(const struct p2p_buf_stat *st, int i, void *arg)
+{
+	struct buf_fill *f = arg;
+
+	if (i < f->max)
+		f->arr[i] = *st;
+	return false;
+}
+
+/* Fill up to @max entries; returns how many buffers the device has. */
+int p2p_buffers_list(const char *bdf, struct p2p_buf_stat *arr, int max)
+{
+	struct buf_fill f = { .arr = arr, .max = max };
+
+	return buffers_walk(bdf, buf_fill_one, &f);
+}
+
+struct buf_find {
+	uint64_t ino;
+	struct p2p_buf_stat *st;
+	bool found;
+};
+
+static bool buf_find_one(const struct p2p_buf_stat *st, int i, void *arg)
+{
+	struct buf_find *f = arg;
+
+	(void)i;
+	if (st->ino != f->ino)
+		return false;
+	*f->st = *st;
+	f->found = true;
+	return true;
+}
+
+/*
+ * The live buffer @ino of @bdf, however many buffers the device lists;
+ * -ENOENT when it does not list @ino.
+ */
 int p2p_buffer_stat(const char *bdf, uint64_t ino, struct p2p_buf_stat *st)
 {
-	struct p2p_buf_stat arr[64];
-	int n, i;
+	struct buf_find f = { .ino = ino, .st = st };
+	int ret;
 
-	n = p2p_buffers_list(bdf, arr, ARRAY_SIZE(arr));
-	if (n < 0)
-		return n;
-	for (i = 0; i < n && i < (int)ARRAY_SIZE(arr); i++) {
-		if (arr[i].ino == ino) {
-			*st = arr[i];
-			return 0;
-		}
-	}
-	return p2p_seterr_msg(ENOENT, "%s lists no buffer ino=%llu", bdf,
-			      (unsigned long long)ino);
+	ret = buffers_walk(bdf, buf_find_one, &f);
+	if (ret < 0)
+		return ret;
+	if (!f.found)
+		return p2p_seterr_msg(ENOENT, "%s lists no buffer ino=%llu", bdf,
+				      (unsigned long long)ino);
+	return 0;
 }
 
 /* The newest release record of @ino; -ENOENT if there is none (yet). */

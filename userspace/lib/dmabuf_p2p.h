@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <linux/vfio.h>
 
 #include "dmabuf_p2p_vfio.h"
@@ -43,7 +44,7 @@ int p2p_ranges_locate(const struct p2p_range *r, unsigned int nr,
 		      uint64_t buf_off, uint64_t *bar_off, uint64_t *run);
 
 /* sysfs.c: files, PCI devices in sysfs */
-#define P2P_BDF_LEN 16
+#define P2P_BDF_LEN 20	/* "ffffffff:ff:1f.7": up to 8 domain digits */
 #define P2P_SYSFS_PCI "/sys/bus/pci/devices"
 #define P2P_SYSFS_PCI_DRIVERS "/sys/bus/pci/drivers"
 
@@ -173,6 +174,12 @@ int p2p_imp_write(int imp, uint32_t handle, uint64_t offset, const void *buf,
 		  uint64_t len);
 int p2p_imp_check(int imp, uint32_t handle, uint64_t offset, uint64_t len,
 		  struct p2p_dma_seg *segs, uint32_t cap, uint32_t *count);
+typedef int (*p2p_seg_fill_fn)(void *arg, struct p2p_dma_seg *segs, uint32_t cap,
+			       uint32_t *count);
+int p2p_segs_collect(p2p_seg_fill_fn fill, void *arg, struct p2p_dma_seg **segs,
+		     uint32_t *count);
+int p2p_imp_check_alloc(int imp, uint32_t handle, uint64_t offset, uint64_t len,
+			struct p2p_dma_seg **segs, uint32_t *count);
 int p2p_imp_edu_device(char bdf[P2P_BDF_LEN]);
 const char *p2p_mr_state_name(uint32_t state);
 
@@ -200,6 +207,7 @@ struct p2p_rel_rec {
 	unsigned int unrevokes;
 };
 
+void p2p_exp_debugfs_set_root(const char *dir);
 int p2p_debugfs_ensure(void);
 bool p2p_exp_debugfs_present(void);
 int p2p_parse_buf_line(const char *line, struct p2p_buf_stat *st);
@@ -227,6 +235,7 @@ int p2p_module_find(const char *dir, const char *name, char *out, size_t len);
 
 /* kmsg.c: kernel log, for diagnostics and splat scans */
 int p2p_kmsg_open(void);
+void p2p_kmsg_set_reader(ssize_t (*fn)(int fd, void *buf, size_t count));
 int p2p_kmsg_next(int fd, char *buf, size_t len);
 int p2p_kmsg_wait_for(int fd, const char *const *needles, int timeout_ms,
 		      char *hit, size_t hitlen);

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -102,7 +103,10 @@ int p2p_imp_write(int imp, uint32_t handle, uint64_t offset, const void *buf,
 	return access_mr(imp, &req, "WRITE");
 }
 
-/* DMA segments covering [offset, offset + len) of the MR; remaps if needed. */
+/*
+ * DMA segments covering [offset, offset + len) of the MR; remaps if needed.
+ * *@count: the segments written or, on -ENOSPC (more than @cap), needed.
+ */
 int p2p_imp_check(int imp, uint32_t handle, uint64_t offset, uint64_t len,
 		  struct p2p_dma_seg *segs, uint32_t cap, uint32_t *count)
 {
@@ -118,9 +122,85 @@ int p2p_imp_check(int imp, uint32_t handle, uint64_t offset, uint64_t len,
 	int ret;
 
 	ret = access_mr(imp, &req, "CHECK");
-	if (!ret && count)
+	if ((!ret || ret == -ENOSPC) && count)
 		*count = req.count;
 	return ret;
+}
+
+#define SEGS_FIRST	64
+#define SEGS_TRIES	32
+
+/*
+ * Call @fill with a growing array until the segments fit: @fill returns 0
+ * with *count the segments it wrote, -ENOSPC with *count the segments needed
+ * (or 0 if it cannot tell: the room is then doubled), or another -errno. On
+ * success *@segs (to free()) holds *@count segments; on failure it is NULL.
+ */
+int p2p_segs_collect(p2p_seg_fill_fn fill, void *arg, struct p2p_dma_seg **segs,
+		     uint32_t *count)
+{
+	struct p2p_dma_seg *arr = NULL, *tmp;
+	uint32_t cap = SEGS_FIRST, n = 0;
+	int ret = 0, tries;
+
+	*segs = NULL;
+	for (tries = 0; tries < SEGS_TRIES; tries++) {
+		tmp = reallocarray(arr, cap, sizeof(*arr));
+		if (!tmp) {
+			ret = p2p_seterr_msg(ENOMEM, "no memory for %u DMA segments", cap);
+			break;
+		}
+		arr = tmp;
+		n = 0;
+		ret = fill(arg, arr, cap, &n);
+		if (ret != -ENOSPC)
+			break;
+		/*
+		 * The mapping can change between calls: what it needs now, then
+		 * with room to spare if it grew again.
+		 */
+		if (n > cap)
+			cap = !tries || n > UINT32_MAX - n / 4 ? n : n + n / 4;
+		else if (cap <= UINT32_MAX / 2)
+			cap *= 2;
+		else
+			break;
+	}
+	if (ret == -ENOSPC)
+		ret = p2p_seterr_msg(ENOSPC, "DMA segments: still no room for them after %d tries",
+				     tries);
+	if (ret) {
+		free(arr);
+		return ret;
+	}
+	*segs = arr;
+	*count = n;
+	return 0;
+}
+
+struct imp_check_arg {
+	int imp;
+	uint32_t handle;
+	uint64_t offset;
+	uint64_t len;
+};
+
+static int imp_check_fill(void *arg, struct p2p_dma_seg *segs, uint32_t cap, uint32_t *count)
+{
+	const struct imp_check_arg *a = arg;
+
+	return p2p_imp_check(a->imp, a->handle, a->offset, a->len, segs, cap, count);
+}
+
+/* p2p_imp_check() into an array that fits them all: *@segs, to free(). */
+int p2p_imp_check_alloc(int imp, uint32_t handle, uint64_t offset, uint64_t len,
+			struct p2p_dma_seg **segs, uint32_t *count)
+{
+	struct imp_check_arg a = {
+		.imp = imp, .handle = handle, .offset = offset, .len = len,
+	};
+
+	return p2p_segs_collect(imp_check_fill, &a, segs, count);
 }
 
 /*

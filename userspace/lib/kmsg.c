@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -29,23 +30,55 @@ int p2p_kmsg_open(void)
 }
 
 /*
+ * read(2) refuses (EINVAL) a buffer too small for the next record, and
+ * keeps that record for the next read: start with room for what the kernel
+ * usually writes, and grow up to this.
+ */
+#define KMSG_REC_MIN	8192
+#define KMSG_REC_MAX	(1 << 20)
+
+static ssize_t (*kmsg_read)(int fd, void *buf, size_t count) = read;
+
+/* Read records with @fn instead of read(2) (host tests); NULL: read(2). */
+void p2p_kmsg_set_reader(ssize_t (*fn)(int fd, void *buf, size_t count))
+{
+	kmsg_read = fn ? fn : read;
+}
+
+/*
  * Next record's message text (after the "prio,seq,ts,flags;" header) into
  * @buf; returns its length, 0 when there is nothing new, or -errno.
  */
 int p2p_kmsg_next(int fd, char *buf, size_t len)
 {
-	char rec[8192], *msg, *nl;
+	char small[KMSG_REC_MIN], *rec = small, *msg, *nl, *big;
+	size_t cap = sizeof(small);
 	ssize_t n;
+	int ret;
 
 	for (;;) {
-		n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EPIPE)
+		n = kmsg_read(fd, rec, cap - 1);
+		if (n >= 0)
+			break;
+		if (errno == EPIPE)
 			continue;	/* overwritten records: skip ahead */
-		if (n < 0 && errno == EAGAIN)
-			return 0;
-		if (n < 0)
-			return p2p_seterr(errno, "read /dev/kmsg");
-		break;
+		if (errno == EAGAIN) {
+			ret = 0;
+			goto out;
+		}
+		if (errno != EINVAL || cap >= KMSG_REC_MAX) {
+			ret = p2p_seterr(errno, "read /dev/kmsg (%zu byte buffer)", cap - 1);
+			goto out;
+		}
+		/* A record bigger than @rec: read it again into a bigger one. */
+		big = realloc(rec == small ? NULL : rec, cap * 2);
+		if (!big) {
+			ret = p2p_seterr_msg(ENOMEM, "read /dev/kmsg: no memory for %zu bytes",
+					     cap * 2);
+			goto out;
+		}
+		rec = big;
+		cap *= 2;
 	}
 	rec[n] = '\0';
 	msg = strchr(rec, ';');
@@ -57,7 +90,11 @@ int p2p_kmsg_next(int fd, char *buf, size_t len)
 		strncpy(buf, msg, len - 1);
 		buf[len - 1] = '\0';
 	}
-	return strlen(msg) ? (int)strlen(msg) : 1;
+	ret = strlen(msg) ? (int)strlen(msg) : 1;
+out:
+	if (rec != small)
+		free(rec);
+	return ret;
 }
 
 /* Wait up to @timeout_ms for a record containing any of @needles (NULL-ended). */

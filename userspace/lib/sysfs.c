@@ -141,7 +141,11 @@ static bool hex_field(const char **p, unsigned int max, unsigned int *val)
 	return true;
 }
 
-/* "DDDD:BB:DD.F" or "BB:DD.F", hex, into the kernel's "%04x:%02x:%02x.%d". */
+/*
+ * "DDDD:BB:DD.F" or "BB:DD.F", hex, into the kernel's "%04x:%02x:%02x.%d".
+ * The domain has up to 8 digits: VMD puts its buses in domains 0x10000 and
+ * up, which the kernel names "10000:00:00.0".
+ */
 int p2p_bdf_normalize(const char *in, char out[P2P_BDF_LEN])
 {
 	unsigned int dom = 0, bus, dev, fn;
@@ -150,7 +154,7 @@ int p2p_bdf_normalize(const char *in, char out[P2P_BDF_LEN])
 	if (!in || !*in)
 		return p2p_seterr_msg(EINVAL, "empty PCI address");
 	if (strchr(in, ':') != strrchr(in, ':')) {
-		if (!hex_field(&p, 4, &dom) || *p++ != ':')
+		if (!hex_field(&p, 8, &dom) || *p++ != ':')
 			goto bad;
 	}
 	if (!hex_field(&p, 2, &bus) || *p++ != ':' ||
