@@ -89,7 +89,14 @@ static int p2p_exp_attach(struct dma_buf *dmabuf,
 	if (ret)
 		return ret;
 
-	/* Cheap early exit; the answer that counts is taken under resv. */
+	/*
+	 * Neither this nor the check under resv below is final: a revoke
+	 * can land right after we return, before the core has even linked
+	 * the attachment where move_notify would find it. What keeps a
+	 * revoked buffer unmapped is map's own check under resv; these only
+	 * turn the importer away early and keep the attaches counter to
+	 * attaches made while the buffer was valid.
+	 */
 	if (READ_ONCE(buf->revoked))
 		return -ENODEV;
 
@@ -137,6 +144,19 @@ static void p2p_exp_unmap_sg(struct device *dev, struct scatterlist *sgl,
 }
 
 /*
+ * dma_map_resource() WARNs on every way it can fail for a device without
+ * an IOMMU, so KUnit cannot reach the unwinding below without a splat.
+ * p2p_exp_knobs.fail_dma_map_at stands in for such a failure at the chunk
+ * it counts down to.
+ */
+static bool p2p_exp_fail_dma_map(void)
+{
+	atomic_t *at = &p2p_exp_knobs.fail_dma_map_at;
+
+	return unlikely(atomic_read(at)) && !atomic_dec_if_positive(at);
+}
+
+/*
  * One entry per max-segment-size chunk, each chunk mapped on its own, no
  * struct pages behind any of it. The chunk is kept page aligned so every
  * entry but a range's last one is a whole number of pages.
@@ -175,12 +195,16 @@ static struct sg_table *p2p_exp_map_ranges(struct device *dev,
 			unsigned int len = min_t(u64, ranges[i].len - off, chunk);
 			dma_addr_t addr;
 
-			addr = dma_map_resource(dev, ranges[i].phys + off, len,
-						dir, DMA_ATTR_SKIP_CPU_SYNC);
-			if (dma_mapping_error(dev, addr)) {
-				ret = -EIO;
+			if (p2p_exp_fail_dma_map())
+				addr = DMA_MAPPING_ERROR;
+			else
+				addr = dma_map_resource(dev,
+							ranges[i].phys + off,
+							len, dir,
+							DMA_ATTR_SKIP_CPU_SYNC);
+			ret = dma_mapping_error(dev, addr);
+			if (ret)
 				goto err_unmap;
-			}
 			sg_set_page(sg, NULL, len, 0);
 			sg_dma_address(sg) = addr;
 			sg_dma_len(sg) = len;
@@ -325,8 +349,10 @@ static int p2p_exp_check_ranges(struct device *dev,
 				i, off, len, bar_size);
 			return -EINVAL;
 		}
-		/* Each len <= bar_size, so 64 of them cannot wrap. */
-		sum += len;
+		if (check_add_overflow(sum, len, &sum)) {
+			dev_dbg(dev, "range %u: total overflows\n", i);
+			return -EOVERFLOW;
+		}
 	}
 	if (sum > bar_size) {
 		dev_dbg(dev, "ranges total %#llx above BAR size %#llx\n", sum,

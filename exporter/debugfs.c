@@ -5,6 +5,8 @@
  * plain state read by the code paths it affects: no knob holds a lock or a
  * reference across a return to userspace.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/fs.h>
@@ -20,6 +22,63 @@ struct p2p_exp_knobs p2p_exp_knobs;
 EXPORT_SYMBOL_IF_KUNIT(p2p_exp_knobs);
 
 static struct dentry *p2p_exp_dbg_root;
+
+/*
+ * Checked when written rather than when used: the sleeps run under
+ * memory_lock, revoke_hold_ms on close even under vfio's dev_set->lock, so
+ * an unbounded one would wedge the device for everybody; and an errno
+ * above MAX_ERRNO is none.
+ */
+static struct p2p_exp_knob p2p_exp_capped_knobs[] = {
+	{ "release_delay_ms", &p2p_exp_knobs.release_delay_ms,
+	  P2P_EXP_DELAY_MAX_MS },
+	{ "revoke_hold_ms", &p2p_exp_knobs.revoke_hold_ms,
+	  P2P_EXP_DELAY_MAX_MS },
+	{ "fail_next_attach", &p2p_exp_knobs.fail_next_attach, MAX_ERRNO },
+	{ "fail_next_map", &p2p_exp_knobs.fail_next_map, MAX_ERRNO },
+};
+
+int p2p_exp_knob_store(const struct p2p_exp_knob *knob, u64 val)
+{
+	if (val > knob->max) {
+		pr_debug("%s: %llu is above the maximum %u\n", knob->name, val,
+			 knob->max);
+		return -EINVAL;
+	}
+	WRITE_ONCE(*knob->val, val);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(p2p_exp_knob_store);
+
+static int p2p_exp_knob_get(void *data, u64 *val)
+{
+	const struct p2p_exp_knob *knob = data;
+
+	*val = READ_ONCE(*knob->val);
+	return 0;
+}
+
+static int p2p_exp_knob_set(void *data, u64 val)
+{
+	return p2p_exp_knob_store(data, val);
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(p2p_exp_knob_fops, p2p_exp_knob_get, p2p_exp_knob_set,
+			 "%llu\n");
+
+#ifdef P2P_NEGATIVE_CONTROL
+u32 p2p_exp_bug_sync_put;
+
+static void p2p_exp_debugfs_negative_control(struct dentry *root)
+{
+	pr_notice("negative-control build: bug_sync_put can deadlock revoke\n");
+	debugfs_create_u32("bug_sync_put", 0600, root, &p2p_exp_bug_sync_put);
+}
+#else
+static void p2p_exp_debugfs_negative_control(struct dentry *root)
+{
+}
+#endif
 
 /* One-shot failure injection: returns -errno once, then the knob is off. */
 int p2p_exp_knob_take_errno(u32 *knob)
@@ -124,22 +183,18 @@ void p2p_exp_debugfs_remove_dev(struct p2p_exp_vdev *vdev)
 void p2p_exp_debugfs_init(void)
 {
 	struct dentry *root = debugfs_create_dir("dmabuf_p2p_exp", NULL);
+	unsigned int i;
 
 	p2p_exp_dbg_root = root;
 	debugfs_create_file("releases", 0600, root, NULL,
 			    &p2p_exp_releases_fops);
-	debugfs_create_u32("release_delay_ms", 0600, root,
-			   &p2p_exp_knobs.release_delay_ms);
-	debugfs_create_u32("revoke_hold_ms", 0600, root,
-			   &p2p_exp_knobs.revoke_hold_ms);
-	debugfs_create_u32("fail_next_attach", 0600, root,
-			   &p2p_exp_knobs.fail_next_attach);
-	debugfs_create_u32("fail_next_map", 0600, root,
-			   &p2p_exp_knobs.fail_next_map);
-	debugfs_create_u32("bug_sync_put", 0600, root,
-			   &p2p_exp_knobs.bug_sync_put);
+	for (i = 0; i < ARRAY_SIZE(p2p_exp_capped_knobs); i++)
+		debugfs_create_file_unsafe(p2p_exp_capped_knobs[i].name, 0600,
+					   root, &p2p_exp_capped_knobs[i],
+					   &p2p_exp_knob_fops);
 	debugfs_create_u32("skip_p2p_distance", 0600, root,
 			   &p2p_exp_knobs.skip_p2p_distance);
+	p2p_exp_debugfs_negative_control(root);
 }
 
 void p2p_exp_debugfs_exit(void)

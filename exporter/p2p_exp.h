@@ -72,7 +72,7 @@ struct p2p_exp_provider {
 	struct list_head bufs;
 	/* Triggers in flight that may take the MMIO away. */
 	unsigned int blockers;
-	/* debugfs "revoke" = 1 */
+	/* debugfs "revoke" = 1; every session starts without it. */
 	bool forced;
 	/* Between open_device and close_device. */
 	bool live;
@@ -141,15 +141,46 @@ struct p2p_exp_knobs {
 	u32 revoke_hold_ms;
 	u32 fail_next_attach;
 	u32 fail_next_map;
-	u32 bug_sync_put;
 	u32 skip_p2p_distance;
+	/*
+	 * No debugfs file, KUnit only: N > 0 makes the Nth DMA mapping from
+	 * now on fail as dma_map_resource() failing would, see buf.c.
+	 */
+	atomic_t fail_dma_map_at;
 };
 
 extern struct p2p_exp_knobs p2p_exp_knobs;
 
+/* A u32 knob whose debugfs writes above @max fail with -EINVAL. */
+struct p2p_exp_knob {
+	const char *name;
+	u32 *val;
+	u32 max;
+};
+
+int p2p_exp_knob_store(const struct p2p_exp_knob *knob, u64 val);
 int p2p_exp_knob_take_errno(u32 *knob);
 void p2p_exp_debugfs_init(void);
 void p2p_exp_debugfs_exit(void);
+
+/*
+ * The negative control (bug_sync_put) exists only in a module built with
+ * P2P_NEGATIVE_CONTROL=1 (exporter/Kbuild); everywhere else this is
+ * constant false and the compiler drops the branch it guards.
+ */
+#ifdef P2P_NEGATIVE_CONTROL
+extern u32 p2p_exp_bug_sync_put;
+
+static inline bool p2p_exp_negative_sync_put(void)
+{
+	return READ_ONCE(p2p_exp_bug_sync_put);
+}
+#else
+static inline bool p2p_exp_negative_sync_put(void)
+{
+	return false;
+}
+#endif
 
 /* release_path.c: which path ran a release, and the release log */
 enum p2p_exp_rel_path {
@@ -184,12 +215,7 @@ bool p2p_exp_log_find(unsigned long ino, struct p2p_exp_rel_entry *out);
 void p2p_exp_log_show(struct seq_file *m);
 void p2p_exp_log_clear(void);
 
-/* cfg_effect.c: what a config-space write does to the MMIO */
-enum p2p_exp_cfg_effect {
-	P2P_CFG_NONE,		/* cannot change MMIO decode */
-	P2P_CFG_WATCH,		/* may bring it back: resync afterwards */
-	P2P_CFG_REMOVES,	/* may take it away: revoke first */
-};
+/* cfg_effect.c: which config-space writes may take the MMIO away */
 
 /* Capability offsets in config space; 0 where the device has none. */
 struct p2p_exp_cfg_caps {
@@ -198,20 +224,8 @@ struct p2p_exp_cfg_caps {
 	u8 af;
 };
 
-/*
- * A write of @count bytes at config offset @pos; @get reads byte @idx of
- * it from @src (user memory for vfio, a kernel buffer for KUnit) and
- * returns non-zero if it cannot.
- */
-struct p2p_exp_cfg_write {
-	u64 pos;
-	size_t count;
-	int (*get)(const void *src, size_t idx, u8 *val);
-	const void *src;
-};
-
-enum p2p_exp_cfg_effect p2p_exp_cfg_effect(const struct p2p_exp_cfg_caps *caps,
-					   const struct p2p_exp_cfg_write *w);
+bool p2p_exp_cfg_may_remove(const struct p2p_exp_cfg_caps *caps, u64 pos,
+			    size_t count);
 
 /* The vfio-pci variant device. */
 struct p2p_exp_vdev {

@@ -23,14 +23,15 @@
 #include "p2p_exp.h"
 
 /*
- * NEGATIVE CONTROL: bug_sync_put drops the revoker's reference the way the
- * 2024 patch did, synchronously while still holding the provider lock. When
- * that reference is the last one, the release runs right here and blocks on
- * the lock we hold: lockdep reports recursive locking, then the task hangs.
+ * NEGATIVE CONTROL, in P2P_NEGATIVE_CONTROL builds only: bug_sync_put drops
+ * the revoker's reference the way the 2024 patch did, synchronously while
+ * still holding the provider lock. When that reference is the last one, the
+ * release runs right here and blocks on the lock we hold: lockdep reports
+ * recursive locking, then the task hangs.
  */
 static void p2p_exp_put_file(struct file *file)
 {
-	if (READ_ONCE(p2p_exp_knobs.bug_sync_put))
+	if (p2p_exp_negative_sync_put())
 		__fput_sync(file);
 	else
 		fput(file);
@@ -152,10 +153,16 @@ void p2p_exp_provider_init(struct p2p_exp_provider *prov,
 }
 EXPORT_SYMBOL_IF_KUNIT(p2p_exp_provider_init);
 
+/*
+ * A session starts unforced: "revoke" written while the device was closed
+ * (after the shutdown cleared it) belongs to no session and must not
+ * revoke the new one's buffers behind its back.
+ */
 void p2p_exp_provider_open(struct p2p_exp_provider *prov)
 {
 	down_write(prov->lock);
 	prov->live = true;
+	prov->forced = false;
 	p2p_exp_sync_locked(prov);
 	up_write(prov->lock);
 }

@@ -14,7 +14,6 @@
  * flight, without taking the sibling's trigger_lock.
  */
 #include <linux/pci.h>
-#include <linux/uaccess.h>
 #include <linux/vfio.h>
 
 #include "p2p_exp.h"
@@ -26,18 +25,6 @@
  * dev_set->lock: nothing takes this lock under dev_set->lock.
  */
 static DEFINE_MUTEX(p2p_exp_hot_reset_lock);
-
-/* The user's bytes, behind the plain pointer p2p_exp_cfg_write carries. */
-struct p2p_exp_user_bytes {
-	const char __user *buf;
-};
-
-static int p2p_exp_get_user_byte(const void *src, size_t idx, u8 *val)
-{
-	const struct p2p_exp_user_bytes *ub = src;
-
-	return get_user(*val, ub->buf + idx);
-}
 
 static void p2p_exp_trigger_begin(struct p2p_exp_vdev *vdev, bool removes)
 {
@@ -55,40 +42,27 @@ static void p2p_exp_trigger_end(struct p2p_exp_vdev *vdev, bool removes)
 	mutex_unlock(&vdev->trigger_lock);
 }
 
+/*
+ * Only the offset decides, see cfg_effect.c. A write that turns out not to
+ * touch the decode costs its buffers a revoke and an unrevoke; the unblock
+ * brings them back only once the MMIO really decodes again, which is also
+ * how a write setting MEMORY or leaving D3hot unrevokes.
+ */
 ssize_t p2p_exp_write(struct vfio_device *core_vdev, const char __user *buf,
 		      size_t count, loff_t *ppos)
 {
 	struct p2p_exp_vdev *vdev = to_p2p_exp_vdev(core_vdev);
 	u64 pos = *ppos;
-	struct p2p_exp_user_bytes ub;
-	struct p2p_exp_cfg_write w = {
-		.get = p2p_exp_get_user_byte,
-		.src = &ub,
-	};
-	enum p2p_exp_cfg_effect effect;
 	ssize_t ret;
 
 	if (VFIO_PCI_OFFSET_TO_INDEX(pos) != VFIO_PCI_CONFIG_REGION_INDEX ||
-	    !count)
+	    !p2p_exp_cfg_may_remove(&vdev->caps, pos & VFIO_PCI_OFFSET_MASK,
+				    count))
 		return vfio_pci_core_write(core_vdev, buf, count, ppos);
 
-	/*
-	 * Decided from what is written, before vfio core sees it. A racing
-	 * thread may change the user buffer between our look and vfio's; the
-	 * resync after the write then revokes late instead of early (the
-	 * window only exposes the device owner's own DMA to a device that
-	 * stopped decoding).
-	 */
-	ub.buf = buf;
-	w.pos = pos & VFIO_PCI_OFFSET_MASK;
-	w.count = count;
-	effect = p2p_exp_cfg_effect(&vdev->caps, &w);
-	if (effect == P2P_CFG_NONE)
-		return vfio_pci_core_write(core_vdev, buf, count, ppos);
-
-	p2p_exp_trigger_begin(vdev, effect == P2P_CFG_REMOVES);
+	p2p_exp_trigger_begin(vdev, true);
 	ret = vfio_pci_core_write(core_vdev, buf, count, ppos);
-	p2p_exp_trigger_end(vdev, effect == P2P_CFG_REMOVES);
+	p2p_exp_trigger_end(vdev, true);
 	return ret;
 }
 

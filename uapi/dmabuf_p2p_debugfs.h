@@ -6,20 +6,30 @@
  *
  * Exporter, /sys/kernel/debug/dmabuf_p2p_exp/:
  *   <BDF>/revoke        w: "1" revoke every buffer of the device now, "0"
- *                          unrevoke (only if MMIO is really back);
+ *                          unrevoke (only if MMIO is really back). The
+ *                          forced revoke ends with the session: closing
+ *                          the device clears it and every open of the
+ *                          device starts unforced, also after a "1"
+ *                          written while it was closed;
  *                       r: "0"/"1", the forced-revoke state
  *   <BDF>/buffers       r: one line per live buffer, P2P_EXP_BUF_FMT
  *   releases            r: one line per released buffer, oldest first (the
  *                          last P2P_EXP_RELEASE_LOG), P2P_EXP_REL_FMT;
  *                       w: anything clears it
- *   release_delay_ms    rw: sleep this long inside the dma-buf release
+ *   release_delay_ms    rw: sleep this long inside the dma-buf release;
+ *                          0..P2P_EXP_DELAY_MAX_MS
  *   revoke_hold_ms      rw: sleep this long in revoke while holding the
- *                          buffer reference (widens the revoke-vs-close race)
+ *                          buffer reference (widens the revoke-vs-close race;
+ *                          runs under memory_lock, once per buffer);
+ *                          0..P2P_EXP_DELAY_MAX_MS
  *   fail_next_attach    rw: errno (positive) the next attach fails with; 0 off
  *   fail_next_map       rw: errno (positive) the next map fails with; 0 off
- *   bug_sync_put        rw: NEGATIVE CONTROL. "1": revoke drops its buffer
- *                          reference with __fput_sync() under memory_lock,
- *                          the 2024 bug class; the rig must catch it.
+ *   bug_sync_put        rw: NEGATIVE CONTROL, present only in a module built
+ *                          with `make P2P_NEGATIVE_CONTROL=1` (the load
+ *                          logs "negative-control build"). "1": revoke drops
+ *                          its buffer reference with __fput_sync() under
+ *                          memory_lock, the 2024 bug class; the rig must
+ *                          catch it.
  *   skip_p2p_distance   rw: "1": attach accepts PCI importers that
  *                          pci_p2pdma_distance() rejects (CONFIG_PCI_P2PDMA
  *                          kernels only; QEMU's host bridges are not on the
@@ -28,7 +38,9 @@
  *
  * Revoke and unrevoke each call the importers' move_notify once per
  * attachment (as upstream does); a revoke while already revoked calls none.
- * fail_next_* values above 4095 (MAX_ERRNO) make it fail with -EINVAL.
+ * Writing a value above a knob's maximum fails with EINVAL and leaves the
+ * knob as it was: P2P_EXP_DELAY_MAX_MS for the two sleeps, 4095 (MAX_ERRNO)
+ * for fail_next_*.
  *
  * A buffer is named by the inode number of its dma-buf file (fstat st_ino).
  *
@@ -46,6 +58,9 @@
 #define P2P_EXP_DRIVER		"dmabuf_p2p_exp"
 
 #define P2P_EXP_RELEASE_LOG	256
+
+/* The largest release_delay_ms and revoke_hold_ms. */
+#define P2P_EXP_DELAY_MAX_MS	10000
 
 /* Release paths, as printed in the "path=" field. */
 #define P2P_REL_CLOSE		"close"		/* close(2): __fput_sync */

@@ -6,6 +6,8 @@
  * child revoke through debugfs while holding the reference for
  * revoke_hold_ms, and closes the buffer meanwhile, so the revoker's put is
  * the last one and the release takes memory_lock again under itself.
+ * Only an exporter built with `make P2P_NEGATIVE_CONTROL=1` has the knob;
+ * without it the test fails at setup rather than pass having proved nothing.
  * Expected: a lockdep report and a hung revoker. We print TAP and exit
  * without waiting; the rig must find the splat on the console. The kernel
  * stays wedged: run this last.
@@ -100,7 +102,7 @@ int main(void)
 	};
 	const char *neg = t_env("DMABUF_P2P_NEGATIVE");
 	const char *bdf = t_device();
-	char line[512], path[64], state[256];
+	char line[512], path[64], state[256], knob[256];
 	struct pollfd pfd;
 	pid_t hold_pid, rev_pid;
 	int sv[2], fd, kmsg, seen, status;
@@ -114,6 +116,9 @@ int main(void)
 	printf("TAP version 13\n1..3\n");
 	if (p2p_debugfs_ensure())
 		bail(1, 3, p2p_last_error());
+	if (p2p_exp_knob_path(NULL, "bug_sync_put", knob, sizeof(knob)) ||
+	    access(knob, F_OK))
+		bail(1, 3, "no bug_sync_put knob: the exporter was not built with make P2P_NEGATIVE_CONTROL=1");
 	kmsg = p2p_kmsg_open();
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))

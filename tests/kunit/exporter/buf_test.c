@@ -3,12 +3,16 @@
  * KUnit suite "dmabuf_p2p_exp": the exporter's dma-buf core against a fake
  * MMIO provider and fake dynamic importers.
  */
+#include <linux/bits.h>
 #include <linux/dma-resv.h>
+#include <linux/err.h>
 #include <linux/fcntl.h>
+#include <linux/limits.h>
 #include <linux/sched.h>
 #include <kunit/device.h>
 #include <kunit/test.h>
 
+#include "dmabuf_p2p_debugfs.h"
 #include "fake.h"
 
 #define PG	((u64)PAGE_SIZE)
@@ -54,7 +58,7 @@ struct bad_request {
 	const char *what;
 	u32 bar;
 	u32 nr;
-	struct vfio_region_dma_range r[2];
+	struct vfio_region_dma_range r[3];
 	int err;
 };
 
@@ -69,6 +73,10 @@ static const struct bad_request bad_requests[] = {
 	{ "offset past the BAR", 0, 1, { { FAKE_BAR0_SIZE, PG } }, -EINVAL },
 	{ "total above the BAR", 0, 2,
 	  { { 0, FAKE_BAR0_SIZE }, { 0, PG } }, -EINVAL },
+	/* Each range fits, the total wraps to one page. */
+	{ "total wraps past 2^64", 4, 3,
+	  { { 0, FAKE_BAR4_SIZE }, { 0, FAKE_BAR4_SIZE }, { 0, PG } },
+	  -EOVERFLOW },
 	{ "second range bad", 0, 2, { { 0, PG }, { PG, 0 } }, -EINVAL },
 	{ "I/O port BAR", 1, 1, { { 0, PG } }, -EINVAL },
 	{ "64-bit BAR upper half", 3, 1, { { 0, PG } }, -EINVAL },
@@ -411,6 +419,73 @@ static void p2p_exp_test_fail_knobs(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&buf_of(test, dmabuf)->stats.maps), 1);
 }
 
+/*
+ * A mapping that fails part way through returns what dma_mapping_error()
+ * says, and unmaps the chunks it had mapped (CONFIG_DMA_API_DEBUG would
+ * report a leak), so the next map works.
+ */
+static void p2p_exp_test_dma_map_error(struct kunit *test)
+{
+	struct p2p_fake *f = p2p_fake_new(test);
+	struct p2p_fake_imp *imp = p2p_fake_importer(test, "p2p_exp_imp0",
+						     PAGE_SIZE);
+	struct dma_buf *dmabuf = one_range(test, f, 0, 4 * PG);
+	struct dma_buf_attachment *attach;
+	struct p2p_fake_seg *segs;
+	int want;
+
+	attach = p2p_fake_attach(test, dmabuf, imp);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, attach);
+	want = dma_mapping_error(imp->dev, DMA_MAPPING_ERROR);
+	KUNIT_ASSERT_LT(test, want, 0);
+	KUNIT_EXPECT_NE(test, want, -EIO);
+
+	/* Four one-page chunks; the third fails. */
+	atomic_set(&p2p_exp_knobs.fail_dma_map_at, 3);
+	KUNIT_EXPECT_EQ(test, p2p_fake_map(test, attach, &segs), want);
+	KUNIT_EXPECT_EQ(test, atomic_read(&p2p_exp_knobs.fail_dma_map_at), 0);
+	KUNIT_EXPECT_EQ(test, p2p_fake_map(test, attach, &segs), 4);
+	KUNIT_EXPECT_EQ(test, atomic_read(&buf_of(test, dmabuf)->stats.maps), 1);
+}
+
+/* The debugfs sleeps and errnos: a write above the cap changes nothing. */
+static void p2p_exp_test_knob_cap(struct kunit *test)
+{
+	u32 val = 7;
+	struct p2p_exp_knob knob = {
+		.name = "p2p_exp_test_knob",
+		.val = &val,
+		.max = P2P_EXP_DELAY_MAX_MS,
+	};
+
+	KUNIT_EXPECT_EQ(test, p2p_exp_knob_store(&knob, 0), 0);
+	KUNIT_EXPECT_EQ(test, val, 0U);
+	KUNIT_EXPECT_EQ(test, p2p_exp_knob_store(&knob, P2P_EXP_DELAY_MAX_MS),
+			0);
+	KUNIT_EXPECT_EQ(test, val, (u32)P2P_EXP_DELAY_MAX_MS);
+	KUNIT_EXPECT_EQ(test, p2p_exp_knob_store(&knob, 1), 0);
+	KUNIT_EXPECT_EQ(test,
+			p2p_exp_knob_store(&knob, P2P_EXP_DELAY_MAX_MS + 1),
+			-EINVAL);
+	/* Not truncated to 32 bits either: this would store 1. */
+	KUNIT_EXPECT_EQ(test, p2p_exp_knob_store(&knob, BIT_ULL(32) + 1),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, p2p_exp_knob_store(&knob, U64_MAX), -EINVAL);
+	KUNIT_EXPECT_EQ(test, val, 1U);
+
+	knob.max = MAX_ERRNO;
+	KUNIT_EXPECT_EQ(test, p2p_exp_knob_store(&knob, MAX_ERRNO), 0);
+	KUNIT_EXPECT_EQ(test, p2p_exp_knob_store(&knob, MAX_ERRNO + 1),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, val, (u32)MAX_ERRNO);
+
+	knob.max = U32_MAX;
+	KUNIT_EXPECT_EQ(test, p2p_exp_knob_store(&knob, U32_MAX), 0);
+	KUNIT_EXPECT_EQ(test, p2p_exp_knob_store(&knob, (u64)U32_MAX + 1),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, val, U32_MAX);
+}
+
 static void p2p_exp_test_release_unlinks(struct kunit *test)
 {
 	struct p2p_fake *f = p2p_fake_new(test);
@@ -470,6 +545,29 @@ static void p2p_exp_test_shutdown_cuts_off(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, p2p_fake_nr_bufs(f), 0);
 }
 
+/* "revoke" = 1 written while the device is closed is gone at the next open. */
+static void p2p_exp_test_open_starts_unforced(struct kunit *test)
+{
+	struct p2p_fake *f = p2p_fake_new(test);
+	struct dma_buf *dmabuf;
+
+	p2p_exp_provider_shutdown(&f->prov);
+	p2p_exp_set_forced(&f->prov, true);
+	p2p_exp_provider_open(&f->prov);
+	KUNIT_EXPECT_FALSE(test, f->prov.forced);
+
+	dmabuf = one_range(test, f, 0, PG);
+	KUNIT_EXPECT_FALSE(test, buf_of(test, dmabuf)->revoked);
+	KUNIT_EXPECT_EQ(test, atomic_read(&buf_of(test, dmabuf)->stats.revokes),
+			0);
+
+	/* Within a session the knob still works. */
+	p2p_exp_set_forced(&f->prov, true);
+	KUNIT_EXPECT_TRUE(test, buf_of(test, dmabuf)->revoked);
+	p2p_exp_set_forced(&f->prov, false);
+	KUNIT_EXPECT_FALSE(test, buf_of(test, dmabuf)->revoked);
+}
+
 static void p2p_exp_test_classify(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, p2p_exp_classify_sym("__fput_sync"),
@@ -512,6 +610,7 @@ static void p2p_exp_test_exit(struct kunit *test)
 {
 	WRITE_ONCE(p2p_exp_knobs.fail_next_attach, 0);
 	WRITE_ONCE(p2p_exp_knobs.fail_next_map, 0);
+	atomic_set(&p2p_exp_knobs.fail_dma_map_at, 0);
 }
 
 static struct kunit_case p2p_exp_cases[] = {
@@ -526,8 +625,11 @@ static struct kunit_case p2p_exp_cases[] = {
 	KUNIT_CASE(p2p_exp_test_unrevoke),
 	KUNIT_CASE(p2p_exp_test_map_after_revoke),
 	KUNIT_CASE(p2p_exp_test_fail_knobs),
+	KUNIT_CASE(p2p_exp_test_dma_map_error),
+	KUNIT_CASE(p2p_exp_test_knob_cap),
 	KUNIT_CASE(p2p_exp_test_release_unlinks),
 	KUNIT_CASE(p2p_exp_test_shutdown_cuts_off),
+	KUNIT_CASE(p2p_exp_test_open_starts_unforced),
 	KUNIT_CASE(p2p_exp_test_classify),
 	{}
 };

@@ -31,10 +31,13 @@ static int p2p_fake_bar_range(struct p2p_exp_provider *prov, u32 bar,
 		*base = FAKE_BAR2_BASE;
 		*size = FAKE_BAR2_SIZE;
 		return 0;
+	case 4:
+		*base = FAKE_BAR4_BASE;
+		*size = FAKE_BAR4_SIZE;
+		return 0;
 	case 1:		/* an I/O port BAR */
 	case 3:		/* the upper half of BAR 2 */
-	case 4:
-	case 5:		/* not implemented */
+	case 5:		/* the upper half of BAR 4 */
 		return -EINVAL;
 	default:	/* ROM, config, VGA, device regions */
 		return -ENODEV;

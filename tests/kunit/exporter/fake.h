@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A fake MMIO provider and fake dynamic importers for driving the
- * exporter's dma-buf core without any PCI device. The BARs sit at
+ * exporter's dma-buf core without any PCI device. BARs 0 and 2 sit at
  * physical addresses far above any RAM; they are handed to
  * dma_map_resource() on KUnit devices without an IOMMU, which returns them
- * unchanged and never touches them.
+ * unchanged and never touches them. BAR 4 is too large to be real and is
+ * only for checking requests, never mapped.
  */
 #ifndef _P2P_EXP_FAKE_H
 #define _P2P_EXP_FAKE_H
 
+#include <linux/bits.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/rwsem.h>
@@ -22,6 +24,9 @@
 #define FAKE_BAR0_SIZE	((u64)SZ_1M)
 #define FAKE_BAR2_BASE	0x300000000000ULL
 #define FAKE_BAR2_SIZE	(8ULL << 30)
+/* Half of the 64-bit space: ranges inside it can add up past 2^64. */
+#define FAKE_BAR4_BASE	0x400000000000ULL
+#define FAKE_BAR4_SIZE	BIT_ULL(63)
 
 struct p2p_fake {
 	struct p2p_exp_provider prov;
