@@ -1,12 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
 # dmabuf-p2p top-level targets.
 #   make                 modules against KDIR (default: the running kernel)
-#   make check           everything, in the VM (the README's test command)
+#   make check [P=profile,...] [T=glob]
+#                        everything, in the VM (the README's test command);
+#                        P and T narrow it to profiles and test names
 #   make run             the main job in the VM (the README's main command)
-#   make bench           the speed targets, measured (runs make check once)
+#   make soak [P=noiommu,iommu] [N=boots] [S=stress seconds]
+#                        boot the profiles N times each, seeded stress each
+#   make bench           the speed targets, measured
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
-.PHONY: all modules userspace check run bench clean
+.PHONY: all modules userspace check run soak bench clean
 
 all: modules userspace
 
@@ -17,7 +21,10 @@ userspace:
 	$(MAKE) -C userspace
 
 check:
-	bash tests/check.sh
+	P="$(P)" T="$(T)" bash tests/check.sh
+
+soak:
+	P="$(P)" N="$(N)" S="$(S)" bash tests/soak.sh
 
 run:
 	bash tests/run.sh

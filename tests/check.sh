@@ -4,12 +4,26 @@
 # run the host checks, the rig's own negative tests, and every VM profile.
 # Ends with "N passed, N failed, N skipped"; non-zero on any failure, kernel
 # splat or timeout.
+#   P=rig,noiommu,...   only these profiles (default: all of them)
+#   T=GLOB              only the KUnit suites, selftest binaries, scenarios
+#                       and CLI checks whose names match, in the profiles
 set -uo pipefail
 . "$(dirname "$0")/vm/common.sh"
+. "$(dirname "$0")/vm/boots.sh"
 cd "$REPO"
 
-need_pkgs build-essential python3 rsync qemu-system-x86 busybox-static cpio \
-	sparse ccache linux-source-6.12 perl libdrm-dev pkg-config
+ALL_PROFILES="rig noiommu iommu distro negative"
+P=${P:-all}
+[ "$P" = all ] && P=${ALL_PROFILES// /,}
+for p in ${P//,/ }; do
+	case " $ALL_PROFILES " in *" $p "*) ;; *) die "unknown profile '$p' (profiles: $ALL_PROFILES)" ;; esac
+done
+want() { case ",$P," in *",$1,"*) return 0 ;; esac; return 1; }
+T=${T:-}
+case "$T" in *[[:space:]]*) die "T= must be one glob without spaces" ;; esac
+FILTER_ARGS=${T:+p2p.filter=$T kunit.filter_glob=$T}
+
+need_pkgs "${RIG_PKGS[@]}" sparse perl
 
 OUT=${P2P_OUT:-$CACHE/run}
 rm -rf "$OUT" && mkdir -p "$OUT"
@@ -23,46 +37,66 @@ KDIR=$(bash tests/vm/kernel.sh) || { $R record host "test kernel build" fail; $R
 KSRC=$CACHE/src/$(dpkg-query -W -f='${Version}' linux-source-6.12)
 BZ=$KDIR/arch/x86/boot/bzImage
 
-step "modules (W=1)"
+# The host checks, in two lanes: the modules (compiled with W=1 and checked
+# by sparse in the same pass) | userspace, its unit tests and checkpatch.
+step "host checks: modules (W=1 + sparse C=2) | userspace, unit tests, checkpatch"
 MB=$OUT/modules
-if bash tests/vm/modules.sh "$KDIR" "$MB" >"$OUT/modules.log" 2>&1; then
-	$R record host "modules build with W=1, no warnings" ok
-else
-	tail -30 "$OUT/modules.log"
-	$R record host "modules build with W=1, no warnings" fail
-	$R summary; exit 1
-fi
-
-step "sparse (C=2)"
-if bash tests/vm/modules.sh "$KDIR" "$OUT/sparse" C=2 >"$OUT/sparse.log" 2>&1; then
-	$R record host "sparse C=2 clean" ok
-else
-	grep -E 'warning|error' "$OUT/sparse.log" | head -20
-	$R record host "sparse C=2 clean" fail
-fi
-
-step "checkpatch --strict"
-mapfile -t ksrc < <(git ls-files -co --exclude-standard -- 'exporter/*.[ch]' \
-	'importer/*.[ch]' 'include/*.h' 'uapi/*.h' 'tests/kunit/*.[ch]' 'tests/rigtest/*.[ch]')
-if perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse -q -f "${ksrc[@]}" \
-	>"$OUT/checkpatch.log" 2>&1; then
-	$R record host "checkpatch --strict clean (${#ksrc[@]} files)" ok
-else
-	head -20 "$OUT/checkpatch.log"
-	$R record host "checkpatch --strict clean (${#ksrc[@]} files)" fail
-fi
-
-step "userspace (-Wall -Wextra -Werror) and its unit tests"
 UB=$OUT/user
 mkdir -p "$UB/tests"
-if make -s -C userspace O="$UB" >"$OUT/user.log" 2>&1 &&
-	make -s -C tests/selftests O="$UB/tests" >>"$OUT/user.log" 2>&1; then
+# The negative control's exporter is a build of its own (P2P_NEGATIVE_CONTROL=1
+# compiles in the deadlock knob); the modules users load never have it.
+{
+	bash tests/vm/modules.sh "$KDIR" "$MB" C=2 CC="ccache gcc" >"$OUT/modules.log" 2>&1 &&
+		if want negative; then
+			bash tests/vm/modules.sh "$KDIR" "$OUT/modules-negative" CC="ccache gcc" \
+				P2P_NEGATIVE_CONTROL=1 >>"$OUT/modules.log" 2>&1
+		fi
+} &
+modpid=$!
+make -s -C userspace O="$UB" >"$OUT/user.log" 2>&1 &&
+	make -s -C tests/selftests O="$UB/tests" >>"$OUT/user.log" 2>&1
+user_rc=$?
+make -s -C userspace O="$UB" test >"$OUT/unit.log" 2>&1
+unit_rc=$?
+# The kernel-side sources, found without git (a tarball has no .git).
+mapfile -t ksrc < <(find exporter importer include uapi tests/kunit tests/rigtest \
+	-name '*.[ch]' ! -name '*.mod.c' | sort)
+perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse -q -f "${ksrc[@]}" \
+	>"$OUT/checkpatch.log" 2>&1
+cp_rc=$?
+wait $modpid
+mod_rc=$?
+
+if [ $mod_rc -eq 0 ]; then
+	$R record host "modules build with W=1 and sparse C=2, no warnings" ok
+else
+	grep -E 'warning:|error:' "$OUT/modules.log" | head -20
+	tail -5 "$OUT/modules.log"
+	$R record host "modules build with W=1 and sparse C=2, no warnings" fail
+	$R summary; exit 1
+fi
+# The 2024 deadlock must not ship: its knob is only in the negative build.
+if want negative; then
+	has_knob() { nm "$1/exporter/dmabuf_p2p_exp.ko" | grep -cw p2p_exp_bug_sync_put; }
+	if [ "$(has_knob "$MB")" = 0 ] && [ "$(has_knob "$OUT/modules-negative")" = 1 ]; then
+		$R record host "deadlock knob only in the negative-control build" ok
+	else
+		$R record host "deadlock knob only in the negative-control build" fail
+	fi
+fi
+if [ $cp_rc -eq 0 ]; then
+	$R record host "checkpatch --strict clean (${#ksrc[@]} files)" ok
+else
+	grep -E 'ERROR|WARNING|CHECK' "$OUT/checkpatch.log" | head -20
+	$R record host "checkpatch --strict clean (${#ksrc[@]} files)" fail
+fi
+if [ $user_rc -eq 0 ]; then
 	$R record host "userspace builds with -Werror" ok
 else
 	tail -30 "$OUT/user.log"
 	$R record host "userspace builds with -Werror" fail
 fi
-if make -s -C userspace O="$UB" test >"$OUT/unit.log" 2>&1; then
+if [ $unit_rc -eq 0 ]; then
 	$R record host "library unit tests: $(tail -1 "$OUT/unit.log")" ok
 else
 	tail -20 "$OUT/unit.log"
@@ -72,50 +106,72 @@ fi
 step "initramfs"
 INITRD=$OUT/initramfs.cpio
 bash tests/vm/initramfs.sh "$MB" "$UB" "$INITRD" || { $R record host initramfs fail; $R summary; exit 1; }
-
-boot() {	# label mode iommu timeout
-	local dir=$OUT/boot-$1
-	step "boot $1"
-	bash tests/vm/boot.sh "$BZ" "$INITRD" "$2" "$3" "$4" "$dir"
-	local rc=$?
-	step "boot $1 took $(cat "$dir/seconds")s"
-	return $rc
-}
-
-# The rig must fail when it should: each injected fault has to be reported.
-boot rig-kunit rigtest.kunit_fail noiommu 120; $R expect-fail rig-kunit "$OUT/boot-rig-kunit" kunit
-boot rig-warn rigtest.warn noiommu 120; $R expect-fail rig-warn "$OUT/boot-rig-warn" warn
-boot rig-hang rigtest.hang noiommu 40
-[ $? -eq 124 ] && to=--timed-out || to=
-$R expect-fail rig-hang "$OUT/boot-rig-hang" timeout $to
-boot rig-none rigtest.none noiommu 120; $R boot rig-none "$OUT/boot-rig-none"
-
-for prof in noiommu iommu; do
-	boot "$prof" main "$prof" 900
-	[ $? -eq 124 ] && to=--timed-out || to=
-	$R boot "$prof" "$OUT/boot-$prof" $to
-done
+if want negative; then
+	bash tests/vm/initramfs.sh "$OUT/modules-negative" "$UB" "$OUT/initramfs-negative.cpio" ||
+		{ $R record host "negative-control initramfs" fail; $R summary; exit 1; }
+fi
 
 # Debian's own kernel: DMABUF_MOVE_NOTIFY=n (pin on every map), no lockdep,
 # no KUnit; modules built the way users build them, against its headers.
-step "distro profile"
-if read -r DKDIR DBZ DMODS < <(bash tests/vm/distro.sh) &&
-	bash tests/vm/modules.sh "$DKDIR" "$OUT/modules-distro" >"$OUT/modules-distro.log" 2>&1; then
-	$R record host "modules build against distro headers with W=1" ok
-	bash tests/vm/initramfs.sh "$OUT/modules-distro" "$UB" "$OUT/initramfs-distro.cpio" "$DMODS"
-	step "boot distro"
-	bash tests/vm/boot.sh "$DBZ" "$OUT/initramfs-distro.cpio" main iommu 900 "$OUT/boot-distro"
-	[ $? -eq 124 ] && to=--timed-out || to=
-	step "boot distro took $(cat "$OUT/boot-distro/seconds")s"
-	$R boot distro "$OUT/boot-distro" $to
-else
-	tail -20 "$OUT/modules-distro.log"
-	$R record host "modules build against distro headers with W=1" fail
+if want distro; then
+	step "distro kernel and modules"
+	if read -r DKDIR DBZ DMODS < <(bash tests/vm/distro.sh) &&
+		bash tests/vm/modules.sh "$DKDIR" "$OUT/modules-distro" >"$OUT/modules-distro.log" 2>&1 &&
+		bash tests/vm/initramfs.sh "$OUT/modules-distro" "$UB" "$OUT/initramfs-distro.cpio" "$DMODS"; then
+		$R record host "modules build against distro headers with W=1" ok
+	else
+		tail -20 "$OUT/modules-distro.log"
+		$R record host "modules build against distro headers with W=1" fail
+		P=${P//distro/}
+	fi
 fi
 
+# The VM boots, longest first so two VMs stay busy side by side. A profile
+# is split in two boots (KUnit + selftests | CLI scenarios + stress) that
+# run in parallel. Timeouts are about three times what each boot takes on
+# an idle 2-core host; the console watcher ends a boot within seconds of a
+# fatal kernel report, so no failure waits them out.
+RIG_FAULTS="kunit_fail:kunit warn:warn hang:timeout kasan:kasan kmemleak:kmemleak
+	hung_task:hung soft_lockup:softlockup dma_api:dma-api none:-"
+for prof in iommu noiommu distro; do
+	want $prof || continue
+	kern=$BZ initrd=$INITRD iommu=$prof
+	[ $prof = distro ] && kern=$DBZ initrd=$OUT/initramfs-distro.cpio iommu=iommu
+	for part in kernel cli; do
+		boot_add "$prof-$part" "$kern" "$initrd" main $iommu 360 "p2p.part=$part $FILTER_ARGS"
+	done
+done
 # The 2024 bug class, reintroduced by a knob, must be caught by lockdep.
-boot negative negative noiommu 180
-$R expect-fail negative "$OUT/boot-negative" lockdep --timed-out
+want negative && boot_add negative "$BZ" "$OUT/initramfs-negative.cpio" negative noiommu 120
+if want rig; then
+	for f in $RIG_FAULTS; do
+		tmo=90
+		[ "${f%%:*}" = hang ] && tmo=30
+		boot_add "rig-${f%%:*}" "$BZ" "$INITRD" "rigtest.${f%%:*}" noiommu $tmo
+	done
+fi
+step "VM boots (${P2P_VMS:-$(nproc)} at a time)"
+boots_run "$OUT"
+
+step "results"
+if want rig; then
+	# The rig must fail when it should: each injected fault has to be
+	# reported by the detector meant for it.
+	for f in $RIG_FAULTS; do
+		if [ "${f#*:}" = - ]; then
+			$R boot "rig-${f%%:*}" "$OUT/boot-rig-${f%%:*}"
+		else
+			$R expect-fail "rig-${f%%:*}" "$OUT/boot-rig-${f%%:*}" "${f#*:}"
+		fi
+	done
+fi
+for prof in noiommu iommu distro; do
+	want $prof || continue
+	for part in kernel cli; do
+		$R boot "$prof:$part" "$OUT/boot-$prof-$part"
+	done
+done
+want negative && $R expect-fail negative "$OUT/boot-negative" lockdep
 
 step "done in $(($(date +%s) - t0))s"
 $R summary

@@ -6,15 +6,9 @@
 set -euo pipefail
 . "$(dirname "$0")/vm/common.sh"
 cd "$REPO"
-need_pkgs build-essential python3 rsync qemu-system-x86 busybox-static cpio \
-	ccache linux-source-6.12 libdrm-dev pkg-config
+need_pkgs "${RIG_PKGS[@]}"
 OUT=$CACHE/main-run
-rm -rf "$OUT" && mkdir -p "$OUT/user/tests"
-KDIR=$(bash tests/vm/kernel.sh)
-bash tests/vm/modules.sh "$KDIR" "$OUT/modules"
-make -s -C userspace O="$OUT/user"
-make -s -C tests/selftests O="$OUT/user/tests"
-bash tests/vm/initramfs.sh "$OUT/modules" "$OUT/user" "$OUT/initramfs.cpio"
+read -r BZ INITRD < <(bash tests/vm/guest.sh "$OUT/guest")
 IOMMU=${P2P_IOMMU:-noiommu}
 log "booting the VM ($IOMMU); guest output follows"
 rc=0
@@ -25,8 +19,8 @@ tail -n +1 -F "$OUT/boot/results.log" 2>/dev/null > >(awk '
 	/^@@ END/ { on = 0 }
 	on { print; fflush() }') &
 tailpid=$!
-bash tests/vm/boot.sh "$KDIR/arch/x86/boot/bzImage" "$OUT/initramfs.cpio" demo "$IOMMU" \
-	$((600 + ${P2P_STRESS_S:-60})) "$OUT/boot" || rc=$?
+bash tests/vm/boot.sh "$BZ" "$INITRD" demo "$IOMMU" \
+	$((300 + ${P2P_STRESS_S:-60})) "$OUT/boot" || rc=$?
 sleep 1
 kill "$tailpid" 2>/dev/null
 # The stress run's verdict (its exit status ends the DEMO frame).

@@ -5,6 +5,12 @@
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE=${DMABUF_P2P_CACHE:-$HOME/.cache/dmabuf-p2p}
 FRAGMENT=$REPO/tests/vm/config
+export CCACHE_DIR=$CACHE/ccache
+
+# What make run, make soak and make check boot and build with (check adds
+# its linters); the README lists these.
+RIG_PKGS=(build-essential python3 rsync qemu-system-x86 busybox-static cpio
+	ccache linux-source-6.12 libdrm-dev pkg-config)
 
 die() { echo "vm: $*" >&2; exit 1; }
 log() { echo "vm: $*" >&2; }

@@ -8,7 +8,19 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 need_pkgs kmod xz-utils
-ver=${P2P_DISTRO_KVER:-6.12.117+deb12-amd64}
+# The newest Debian 6.12 image the archive offers today (a pinned version
+# breaks the day the archive drops it); P2P_DISTRO_KVER picks another.
+newest() {
+	apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb[0-9]+-amd64$' |
+		awk '{ sub(/^linux-headers-/, "", $1); print $1 }' | sort -V | tail -1
+}
+ver=${P2P_DISTRO_KVER:-$(newest)}
+if [ -z "$ver" ]; then
+	apt-get update -qq >/dev/null || die "apt-get update failed"
+	ver=$(newest)
+fi
+[ -n "$ver" ] || die "no linux-headers-6.12.*-amd64 in the apt sources"
+log "distro kernel $ver"
 need_pkgs "linux-headers-$ver"
 kdir=/usr/src/linux-headers-$ver
 dir=$CACHE/distro/$ver

@@ -27,7 +27,6 @@ if [ -f "$out/.built" ]; then
 fi
 
 mkdir -p "$out"
-export CCACHE_DIR=$CACHE/ccache
 mk() { make -s -C "$src" O="$out" CC="ccache gcc" "$@"; }
 
 log "configuring (tinyconfig + tests/vm/config)"

@@ -7,8 +7,11 @@ prints the per-suite table and the closing "N passed, N failed, N skipped"
 line and exits non-zero on any failure. Kernel splats on the console fail a
 boot whatever its tests said.
 
-  report.py boot LABEL OUTDIR [--timed-out]
-  report.py expect-fail LABEL OUTDIR KIND     KIND: kunit | warn | timeout | lockdep
+  report.py boot LABEL OUTDIR
+  report.py expect-fail LABEL OUTDIR KIND     KIND: kunit | timeout | a detector
+                                              of splat-patterns (warn, kasan, ...)
+  report.py verdict LABEL OUTDIR              "clean" or the first failure; exit 1
+
   report.py record SUITE NAME ok|fail|skip [DETAIL]
   report.py summary
 """
@@ -17,18 +20,28 @@ import os
 import re
 import sys
 
-SPLATS = [
-    r"WARNING:", r"BUG:", r"Oops", r"general protection fault",
-    r"Kernel panic", r"INFO: task .* blocked for more than",
-    r"possible circular locking", r"possible recursive locking",
-    r"inconsistent lock state", r"suspicious RCU usage",
-    r"KASAN:", r"UBSAN:", r"unreferenced object",
-    r"kmemleak: \d+ new suspected memory leaks",
-    r"soft lockup", r"rcu: INFO: .* stall",
-    r"DMA-API: .*(device driver (has a pending|frees|tries|failed)|leaked)",
-    r"list_(add|del) corruption", r"refcount_t:",
-]
-SPLAT_RE = re.compile("|".join("(?:%s)" % s for s in SPLATS))
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def load_patterns():
+    """(kind, fatal, compiled ERE) from splat-patterns, the one shared list."""
+    pats = []
+    with open(os.path.join(HERE, "splat-patterns")) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            kind, fatal, ere = line.rstrip("\n").split("\t", 2)
+            pats.append((kind, fatal == "yes", re.compile(ere)))
+    return pats
+
+
+PATTERNS = load_patterns()
+
+
+def splat_kinds(line):
+    return {k for k, _, rx in PATTERNS if rx.search(line)}
+
+
 RESULT_RE = re.compile(r"^(\s*)(ok|not ok)\s+\d+\s*-?\s*([^#]*?)\s*(#\s*(\S+)\s*(.*))?$")
 
 
@@ -94,23 +107,36 @@ def frames(path):
 
 
 def splats(outdir):
-    """Splat lines of the boot, including a first attempt QEMU crashed in."""
+    """[(line, kinds)] of the boot's kernel log."""
     found = []
-    for name in ("console.crashed.log", "console.log"):
-        path = os.path.join(outdir, name)
-        if not os.path.exists(path):
-            continue
+    path = os.path.join(outdir, "console.log")
+    if os.path.exists(path):
         with open(path, errors="replace") as f:
             for line in f:
-                if SPLAT_RE.search(line):
-                    found.append(line.strip())
+                kinds = splat_kinds(line)
+                if kinds:
+                    found.append((line.strip(), kinds))
     return found
 
 
-def analyze(label, outdir, timed_out, record=True):
-    """Emit every result of one boot; return the set of failure kinds."""
+def boot_end(outdir):
+    """How boot.sh says the boot ended: done | timeout | fatal | qemu-failed."""
+    try:
+        with open(os.path.join(outdir, "end")) as f:
+            return f.read().strip()
+    except OSError:
+        return "timeout"
+
+
+def analyze(label, outdir, out=emit):
+    """Pass every result of one boot to out(); return the failure kinds.
+
+    LABEL may be PROFILE:PART for a profile split over several boots: the
+    boot's own results (insmod, kernel log, kmemleak...) then name the part.
+    """
     kinds = set()
-    out = emit if record else (lambda *a, **k: None)
+    label, _, part = label.partition(":")
+    tag = f" ({part} part)" if part else ""
 
     def fail(name, detail, kind):
         kinds.add(kind)
@@ -128,9 +154,9 @@ def analyze(label, outdir, timed_out, record=True):
                 name, _, detail = rest.partition(" ")
                 name = rest if st == "ok" else rest
                 if st == "fail":
-                    fail(rest, "", "result")
+                    fail(rest + tag, "", "result")
                 else:
-                    out(label, rest, st)
+                    out(label, rest + tag, st)
             continue
         if kind == "JSON":
             name = f"{arg} --json"
@@ -174,44 +200,57 @@ def analyze(label, outdir, timed_out, record=True):
         elif kind == "KMEMLEAK":
             leaks = [b for b in body if b.strip()]
             if leaks:
-                fail("kmemleak", leaks[0].strip(), "splat")
+                fail("kmemleak" + tag, leaks[0].strip(), "kmemleak")
             else:
-                out(label, "kmemleak clean", "ok")
-    if os.path.exists(os.path.join(outdir, "console.crashed.log")):
-        out(label, "first attempt", "skip",
-            "QEMU crashed (SIGSEGV), boot retried; logs in *.crashed.log")
+                out(label, "kmemleak clean" + tag, "ok")
     found = splats(outdir)
     if found:
-        for s in found[:10]:
-            print(f"    splat: {s}")
-        kind = "splat"
-        if any("WARNING:" in s for s in found):
-            kinds.add("warn")
-        if any("locking" in s or "lock state" in s for s in found):
-            kinds.add("lockdep")
-        fail("kernel log clean", f"{len(found)} splat line(s): {found[0]}", kind)
+        for line, _ in found[:10]:
+            print(f"    splat: {line}")
+        for _, k in found:
+            kinds |= k
+        fail("kernel log clean" + tag, f"{len(found)} splat line(s): {found[0][0]}", "splat")
     else:
-        out(label, "kernel log clean", "ok")
-    if timed_out:
-        fail("boot", "timed out", "timeout")
+        out(label, "kernel log clean" + tag, "ok")
+    end = boot_end(outdir)
+    if end == "fatal":
+        with open(os.path.join(outdir, "fatal"), errors="replace") as f:
+            first = f.read().strip()
+        kinds |= splat_kinds(first)
+        fail("boot" + tag, f"ended on the first fatal report: {first}", "fatal")
+    elif end == "timeout":
+        fail("boot" + tag, "timed out", "timeout")
+    elif end == "qemu-failed":
+        fail("boot" + tag, "QEMU failed (see qemu.log)", "qemu")
     elif not done:
-        fail("boot", "guest never reported done", "timeout")
+        fail("boot" + tag, "guest never reported done", "timeout")
     return kinds
 
 
 def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
     if cmd == "boot":
-        kinds = analyze(argv[2], argv[3], "--timed-out" in argv)
+        kinds = analyze(argv[2], argv[3])
+        return 1 if kinds else 0
+    if cmd == "verdict":
+        fails = []
+        kinds = analyze(argv[2], argv[3],
+                        lambda s, n, st, d="": fails.append(f"{n}: {d}") if st == "fail" else None)
+        print("clean" if not kinds else fails[0] if fails else sorted(kinds))
         return 1 if kinds else 0
     if cmd == "expect-fail":
         label, outdir, want = argv[2], argv[3], argv[4]
-        kinds = analyze(label, outdir, "--timed-out" in argv, record=False)
+        kinds = analyze(label, outdir, lambda *a: None)
+        name = f"catches {want} ({label})"
+        # A detector must report the fault itself: a boot that only timed
+        # out proves the timeout works, not the detector.
+        if want != "timeout" and boot_end(outdir) == "timeout":
+            emit("rig", name, "fail", f"boot timed out; detectors saw {sorted(kinds - {'timeout'})}")
+            return 1
         if want in kinds:
-            emit("rig", f"catches {want} ({label})", "ok")
+            emit("rig", name, "ok")
             return 0
-        emit("rig", f"catches {want} ({label})", "fail",
-             f"rig saw {sorted(kinds) or 'nothing'}")
+        emit("rig", name, "fail", f"rig saw {sorted(kinds) or 'nothing'}")
         return 1
     if cmd == "record":
         emit(argv[2], argv[3], argv[4], argv[5] if len(argv) > 5 else "")
