@@ -17,7 +17,9 @@
 #include <linux/dma-direction.h>
 #include <linux/dma-resv.h>
 #include <linux/err.h>
+#include <linux/hashtable.h>
 #include <linux/iosys-map.h>
+#include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <kunit/visibility.h>
@@ -63,17 +65,83 @@ int p2p_imp_mr_xfer_allowed(const struct p2p_imp_mr *mr, bool write)
 	return 0;
 }
 
-static int p2p_imp_cpu_access_begin(struct dma_buf *dmabuf)
+/*
+ * The MRs on one dma-buf share one of these. It serialises our
+ * dma_buf_begin_cpu_access() calls on that buffer: udmabuf creates its
+ * CPU-sync sg_table on first use without a lock, and two racing first calls
+ * leak one. That race is per buffer, so is the lock: an exporter stalling
+ * in begin_cpu_access holds up CPU access to its own buffer only, not every
+ * context's. (A lock per MR or per context would let two MRs, or two
+ * processes, on one udmabuf race again.)
+ */
+struct p2p_imp_cpu_lock {
+	struct hlist_node node;		/* in p2p_imp_cpu_locks */
+	/* The key; the MRs' references keep it from being reused. */
+	const struct dma_buf *dmabuf;
+	unsigned int users;		/* MRs, under p2p_imp_cpu_locks_mutex */
+	struct mutex lock;
+};
+
+/* Lookup, insertion and removal only: held across nothing else. */
+static DEFINE_MUTEX(p2p_imp_cpu_locks_mutex);
+static DEFINE_HASHTABLE(p2p_imp_cpu_locks, 6);
+
+/* The CPU lock of @dmabuf, with a reference for the calling MR. */
+struct p2p_imp_cpu_lock *p2p_imp_cpu_lock_get(struct dma_buf *dmabuf)
+{
+	unsigned long key = (unsigned long)dmabuf;
+	struct p2p_imp_cpu_lock *cl;
+
+	mutex_lock(&p2p_imp_cpu_locks_mutex);
+	hash_for_each_possible(p2p_imp_cpu_locks, cl, node, key) {
+		if (cl->dmabuf == dmabuf) {
+			cl->users++;
+			goto out;
+		}
+	}
+	cl = kzalloc(sizeof(*cl), GFP_KERNEL_ACCOUNT);
+	if (!cl) {
+		cl = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	cl->dmabuf = dmabuf;
+	cl->users = 1;
+	p2p_imp_cpu_lock_init(&cl->lock);
+	hash_add(p2p_imp_cpu_locks, &cl->node, key);
+out:
+	mutex_unlock(&p2p_imp_cpu_locks_mutex);
+	return cl;
+}
+
+void p2p_imp_cpu_lock_put(struct p2p_imp_cpu_lock *cl)
+{
+	bool last;
+
+	mutex_lock(&p2p_imp_cpu_locks_mutex);
+	last = !--cl->users;
+	if (last)
+		hash_del(&cl->node);
+	mutex_unlock(&p2p_imp_cpu_locks_mutex);
+	if (last) {
+		mutex_destroy(&cl->lock);
+		kfree(cl);
+	}
+}
+
+static int p2p_imp_cpu_access_begin(struct p2p_imp_mr *mr)
 {
 	int ret;
 
+	/* Behind a stalled exporter: a signal gets the caller out. */
+	ret = mutex_lock_interruptible(&mr->cpu_lock->lock);
+	if (ret)
+		return ret;
 	/*
 	 * Always bidirectional: udmabuf keeps the direction of its first
 	 * call, and DMA-API debug flags later syncs in another direction.
 	 */
-	mutex_lock(&p2p_imp.cpu_access_lock);
-	ret = dma_buf_begin_cpu_access(dmabuf, DMA_BIDIRECTIONAL);
-	mutex_unlock(&p2p_imp.cpu_access_lock);
+	ret = dma_buf_begin_cpu_access(mr->dmabuf, DMA_BIDIRECTIONAL);
+	mutex_unlock(&mr->cpu_lock->lock);
 	return ret;
 }
 
@@ -87,8 +155,8 @@ static int p2p_imp_cpu_access_begin(struct dma_buf *dmabuf)
  *
  * Return: 0; -EINVAL / -EOVERFLOW for a bad range; -EACCES without the
  * access right; -EOPNOTSUPP if the exporter has no CPU mapping (and the MR
- * no DMA engine); -ENODEV if the exporter refused the remap (revoked); or
- * another error from it or the engine.
+ * no DMA engine); -ENODEV if the exporter refused the remap (revoked);
+ * -EINTR on a signal; or another error from it or the engine.
  */
 int p2p_imp_mr_xfer(struct p2p_imp_mr *mr, u64 off, void *buf, size_t len,
 		    bool write)
@@ -106,7 +174,7 @@ int p2p_imp_mr_xfer(struct p2p_imp_mr *mr, u64 off, void *buf, size_t len,
 	if (mr->edu)
 		return p2p_imp_edu_xfer(mr, off, buf, len, write);
 
-	ret = p2p_imp_cpu_access_begin(dmabuf);
+	ret = p2p_imp_cpu_access_begin(mr);
 	if (ret)
 		return ret;
 
@@ -171,7 +239,7 @@ struct p2p_dma_seg *p2p_imp_mr_segs(struct p2p_imp_mr *mr, u64 off, u64 len,
 	if (!ret) {
 		n = p2p_imp_sgt_span(mr->sgt, start, start + len, NULL,
 				     &covered);
-		segs = kvmalloc_array(n, sizeof(*segs), GFP_KERNEL);
+		segs = kvmalloc_array(n, sizeof(*segs), GFP_KERNEL_ACCOUNT);
 		if (segs)
 			p2p_imp_sgt_span(mr->sgt, start, start + len, segs,
 					 &covered);

@@ -3,10 +3,56 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/err.h>
+#include <linux/fs.h>
 #include <linux/string.h>
 
 #include "dmabuf_p2p_debugfs.h"
 #include "p2p_imp.h"
+
+/*
+ * A value outside a knob's range fails the write with -EINVAL and leaves
+ * the knob as it was, like the exporter's knobs: a test that asks for what
+ * cannot be must learn so at the write, not by a fault that never comes.
+ */
+static int p2p_imp_fail_next_map_get(void *data, u64 *val)
+{
+	*val = atomic_read(&p2p_imp.fail_next_map);
+	return 0;
+}
+
+static int p2p_imp_fail_next_map_set(void *data, u64 val)
+{
+	if (val > MAX_ERRNO) {
+		pr_debug("fail_next_map: %llu is not an errno\n", val);
+		return -EINVAL;
+	}
+	atomic_set(&p2p_imp.fail_next_map, val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(p2p_imp_fail_next_map_fops, p2p_imp_fail_next_map_get,
+			 p2p_imp_fail_next_map_set, "%llu\n");
+
+static int p2p_imp_delay_get(void *data, u64 *val)
+{
+	*val = READ_ONCE(p2p_imp.move_notify_delay_ms);
+	return 0;
+}
+
+static int p2p_imp_delay_set(void *data, u64 val)
+{
+	if (val > P2P_IMP_MAX_DELAY_MS) {
+		pr_debug("move_notify_delay_ms: %llu is above the maximum %d\n",
+			 val, P2P_IMP_MAX_DELAY_MS);
+		return -EINVAL;
+	}
+	WRITE_ONCE(p2p_imp.move_notify_delay_ms, val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(p2p_imp_delay_fops, p2p_imp_delay_get,
+			 p2p_imp_delay_set, "%llu\n");
 
 void p2p_imp_debugfs_init(void)
 {
@@ -14,10 +60,10 @@ void p2p_imp_debugfs_init(void)
 
 	/* Knobs are optional: the module works without debugfs. */
 	dir = debugfs_create_dir(kbasename(P2P_IMP_DEBUGFS), NULL);
-	debugfs_create_u32("move_notify_delay_ms", 0600, dir,
-			   &p2p_imp.move_notify_delay_ms);
-	debugfs_create_atomic_t("fail_next_map", 0600, dir,
-				&p2p_imp.fail_next_map);
+	debugfs_create_file_unsafe("move_notify_delay_ms", 0600, dir, NULL,
+				   &p2p_imp_delay_fops);
+	debugfs_create_file_unsafe("fail_next_map", 0600, dir, NULL,
+				   &p2p_imp_fail_next_map_fops);
 	p2p_imp.debugfs = dir;
 }
 

@@ -23,6 +23,11 @@
  * does not complete in time wedges the engine with bus mastering off, so it
  * cannot land later either. Once move_notify has returned, the next piece
  * finds the MR invalidated and remaps, or fails with -ENODEV if revoked.
+ *
+ * Unbinding (sysfs, hot-unplug, rmmod) with P2P_MR_EDU MRs alive: remove
+ * unmaps every one of them before it returns and leaves them revoked for
+ * good, so nothing stays mapped for a device without a driver and nothing
+ * touches the device afterwards; their attachments go with the MRs.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -34,6 +39,8 @@
 #include <linux/io.h>
 #include <linux/iopoll.h>
 #include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/lockdep.h>
 #include <linux/minmax.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
@@ -84,6 +91,16 @@ struct p2p_imp_edu {
 	struct pci_dev *pdev;	/* held: MRs stay attached for its device */
 
 	/*
+	 * The MRs attached for the device, so remove can unmap them. Held
+	 * across an MR's attach and first map, and across its unmap at
+	 * teardown: remove then sees every MR that has a mapping for the
+	 * device, and none maps or unmaps after it.
+	 */
+	struct mutex mrs_lock;
+	struct list_head mrs;
+	bool removed;		/* under mrs_lock: no new MRs */
+
+	/*
 	 * The engine: serialises whole chunks (bounce buffer, device buffer,
 	 * registers). Outside every dma-buf resv; see p2p_imp.h.
 	 */
@@ -117,6 +134,7 @@ static void p2p_imp_edu_release(struct kref *ref)
 	struct p2p_imp_edu *edu = container_of(ref, struct p2p_imp_edu, ref);
 
 	pci_dev_put(edu->pdev);
+	mutex_destroy(&edu->mrs_lock);
 	mutex_destroy(&edu->lock);
 	kfree(edu);
 }
@@ -130,6 +148,51 @@ void p2p_imp_edu_put(struct p2p_imp_edu *edu)
 struct device *p2p_imp_edu_dev(struct p2p_imp_edu *edu)
 {
 	return &edu->pdev->dev;
+}
+
+/*
+ * Before a P2P_MR_EDU MR attaches: takes the list lock, which
+ * p2p_imp_edu_track_end() drops. -ENXIO once remove has run, as if the
+ * engine had never been bound.
+ */
+int p2p_imp_edu_track_begin(struct p2p_imp_edu *edu)
+{
+	int ret;
+
+	ret = mutex_lock_interruptible(&edu->mrs_lock);
+	if (ret)
+		return ret;
+	if (edu->removed) {
+		mutex_unlock(&edu->mrs_lock);
+		pr_debug_ratelimited("reg: the edu DMA engine is going away\n");
+		return -ENXIO;
+	}
+	return 0;
+}
+
+/* Lists @mr, if it was set up (NULL if not), and drops the list lock. */
+void p2p_imp_edu_track_end(struct p2p_imp_edu *edu, struct p2p_imp_mr *mr)
+{
+	lockdep_assert_held(&edu->mrs_lock);
+
+	if (mr)
+		list_add_tail(&mr->edu_node, &edu->mrs);
+	mutex_unlock(&edu->mrs_lock);
+}
+
+/*
+ * The teardown of an MR of the engine: unlisted and unmapped under the list
+ * lock, so it is unmapped before remove or by it, never after it.
+ */
+void p2p_imp_edu_forget(struct p2p_imp_mr *mr)
+{
+	struct p2p_imp_edu *edu = mr->edu;
+
+	mutex_lock(&edu->mrs_lock);
+	/* remove may have unlisted (and unmapped) it already. */
+	list_del_init(&mr->edu_node);
+	p2p_imp_mr_kill(mr);
+	mutex_unlock(&edu->mrs_lock);
 }
 
 static void p2p_imp_edu_wedge(struct p2p_imp_edu *edu, const char *why)
@@ -312,7 +375,7 @@ static int p2p_imp_edu_chunk(struct p2p_imp_edu *edu, struct p2p_imp_mr *mr,
  * already written stays written.
  *
  * Return: 0; -ENODEV if the MR was revoked or the engine removed; -EIO if
- * the engine refused or hung; -EINTR on a fatal signal.
+ * the engine refused or hung; -EINTR on a signal.
  */
 int p2p_imp_edu_xfer(struct p2p_imp_mr *mr, u64 off, void *buf, size_t len,
 		     bool write)
@@ -321,11 +384,16 @@ int p2p_imp_edu_xfer(struct p2p_imp_mr *mr, u64 off, void *buf, size_t len,
 	size_t done, n;
 	int ret = 0;
 
+	/*
+	 * Chunks are ~200 ms each, so a large MR takes hours: any signal
+	 * ends the transfer, between chunks, where the engine is idle and no
+	 * in-flight reference is held. -EINTR, not a restart: see the ioctl.
+	 */
 	for (done = 0; done < len && !ret; done += n) {
 		n = min_t(size_t, len - done, P2P_IMP_EDU_CHUNK);
-		if (fatal_signal_pending(current))
+		if (signal_pending(current))
 			return -EINTR;
-		ret = mutex_lock_killable(&edu->lock);
+		ret = mutex_lock_interruptible(&edu->lock);
 		if (ret)
 			return ret;
 		ret = p2p_imp_edu_chunk(edu, mr, mr->offset + off + done,
@@ -417,6 +485,8 @@ static int p2p_imp_edu_probe(struct pci_dev *pdev,
 		return -ENOMEM;
 	kref_init(&edu->ref);
 	p2p_imp_edu_lock_init(&edu->lock);
+	p2p_imp_edu_mrs_lock_init(&edu->mrs_lock);
+	INIT_LIST_HEAD(&edu->mrs);
 	edu->pdev = pci_dev_get(pdev);
 
 	ret = p2p_imp_edu_hw_init(pdev, edu);
@@ -443,14 +513,16 @@ err_put:
 
 /*
  * rmmod only gets here once every MR is gone (each context holds a module
- * reference, deferred teardowns are drained first), and bind/unbind is not
- * offered in sysfs. On a hot-unplug with MRs still attached for the device,
- * they keep the struct pci_dev (and our struct) alive and their accesses
- * fail with -ENODEV; their mappings go when they are deregistered.
+ * reference, deferred teardowns are drained first). A sysfs unbind or a
+ * hot-unplug can come with MRs still attached for the device: they are
+ * unmapped (and unpinned) here, before the driver lets go of the device, and
+ * stay revoked; they keep the struct pci_dev (and our struct) alive, and
+ * their attachments go when they are deregistered.
  */
 static void p2p_imp_edu_remove(struct pci_dev *pdev)
 {
 	struct p2p_imp_edu *edu = pci_get_drvdata(pdev);
+	struct p2p_imp_mr *mr, *tmp;
 
 	mutex_lock(&p2p_imp_edu_slot_lock);
 	if (p2p_imp_edu_bound == edu)
@@ -461,6 +533,18 @@ static void p2p_imp_edu_remove(struct pci_dev *pdev)
 	mutex_lock(&edu->lock);
 	edu->gone = true;
 	mutex_unlock(&edu->lock);
+
+	/*
+	 * No transfer runs, so no MR of ours has an access in flight; unmap
+	 * them while the device still has its driver.
+	 */
+	mutex_lock(&edu->mrs_lock);
+	edu->removed = true;
+	list_for_each_entry_safe(mr, tmp, &edu->mrs, edu_node) {
+		p2p_imp_mr_kill(mr);
+		list_del_init(&mr->edu_node);
+	}
+	mutex_unlock(&edu->mrs_lock);
 
 	p2p_imp_edu_hw_fini(pdev, edu);
 	p2p_imp_edu_put(edu);
@@ -477,7 +561,6 @@ static struct pci_driver p2p_imp_edu_driver = {
 	.id_table = p2p_imp_edu_ids,
 	.probe = p2p_imp_edu_probe,
 	.remove = p2p_imp_edu_remove,
-	.driver.suppress_bind_attrs = true,
 };
 
 int p2p_imp_edu_register(void)

@@ -8,6 +8,7 @@
 #include <linux/dma-buf.h>
 #include <linux/err.h>
 #include <linux/fs.h>
+#include <linux/ioctl.h>
 #include <linux/minmax.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
@@ -23,11 +24,22 @@
 #define P2P_QUERY_MR_SIZE_V0	offsetofend(struct p2p_query_mr, mapped_length)
 #define P2P_ACCESS_MR_SIZE_V0	offsetofend(struct p2p_access_mr, user_ptr)
 
-/* Bounds the tail we scan for non-zero bytes of a newer, larger struct. */
-#define P2P_MAX_USIZE		PAGE_SIZE
 /* READ/WRITE move data in chunks of this much kernel bounce buffer. */
 #define P2P_BOUNCE_MAX		SZ_256K
 
+/*
+ * The ioctl numbers carry the size of the struct in the caller's header;
+ * .size is what counts (see dmabuf_p2p_importer.h), so the size bits are
+ * left out of the match, and a newer caller's larger struct gets the
+ * copy_struct_from_user() treatment instead of -ENOTTY.
+ */
+#define P2P_IOC_MATCH(cmd)	((cmd) & ~IOCSIZE_MASK)
+
+/*
+ * copy_struct_from_user() semantics, with a fixed cap like openat2() and
+ * clone3() have (theirs is PAGE_SIZE): it bounds the tail scanned for
+ * non-zero bytes, and the same on every architecture.
+ */
 static int p2p_copy_in(void *karg, size_t ksize, size_t min_size,
 		       void __user *uarg, u32 *usize)
 {
@@ -39,8 +51,9 @@ static int p2p_copy_in(void *karg, size_t ksize, size_t min_size,
 		pr_debug_ratelimited("struct size %u < %zu\n", *usize, min_size);
 		return -EINVAL;
 	}
-	if (*usize > P2P_MAX_USIZE) {
-		pr_debug_ratelimited("struct size %u too large\n", *usize);
+	if (*usize > P2P_IOC_SIZE_MAX) {
+		pr_debug_ratelimited("struct size %u above %d\n", *usize,
+				     P2P_IOC_SIZE_MAX);
 		return -E2BIG;
 	}
 	ret = copy_struct_from_user(karg, ksize, uarg, *usize);
@@ -68,37 +81,44 @@ static int p2p_ioc_reg(struct p2p_imp_ctx *ctx, void __user *uarg)
 	ret = p2p_copy_in(&req, sizeof(req), P2P_REG_MR_SIZE_V0, uarg, &usize);
 	if (ret)
 		return ret;
-	if (req.__reserved) {
-		pr_debug_ratelimited("reg: reserved field not zero\n");
+	/* handle is out: zero in, so it can become an input one day. */
+	if (req.__reserved || req.handle) {
+		pr_debug_ratelimited("reg: reserved %#x or handle %u not zero\n",
+				     req.__reserved, req.handle);
 		return -EINVAL;
 	}
 
+	/* First, so a full context is refused before touching the exporter. */
+	ret = p2p_imp_ctx_reserve(ctx, &handle);
+	if (ret)
+		return ret;
+
 	dmabuf = dma_buf_get(req.fd);
 	if (IS_ERR(dmabuf)) {
-		pr_debug_ratelimited("reg: fd %d is not a dma-buf: %ld\n",
-				     req.fd, PTR_ERR(dmabuf));
-		return PTR_ERR(dmabuf);
+		ret = PTR_ERR(dmabuf);
+		pr_debug_ratelimited("reg: fd %d is not a dma-buf: %d\n",
+				     req.fd, ret);
+		goto err_unreserve;
 	}
 	mr = p2p_imp_mr_create(dmabuf, req.offset, req.length, req.flags,
 			       req.access);
 	dma_buf_put(dmabuf);
-	if (IS_ERR(mr))
-		return PTR_ERR(mr);
+	if (IS_ERR(mr)) {
+		ret = PTR_ERR(mr);
+		goto err_unreserve;
+	}
 
-	ret = p2p_imp_ctx_reserve(ctx, &handle);
-	if (ret)
-		goto err_put;
 	req.handle = handle;
 	ret = p2p_copy_out(uarg, &req, sizeof(req), usize);
 	if (ret)
-		goto err_unreserve;
+		goto err_put;
 	p2p_imp_ctx_commit(ctx, handle, mr);
 	return 0;
 
-err_unreserve:
-	p2p_imp_ctx_unreserve(ctx, handle);
 err_put:
 	p2p_imp_mr_put(mr);
+err_unreserve:
+	p2p_imp_ctx_unreserve(ctx, handle);
 	return ret;
 }
 
@@ -175,13 +195,19 @@ static int p2p_ioc_access_rw(struct p2p_imp_mr *mr, struct p2p_access_mr *req)
 		return -EFAULT;
 
 	chunk = min_t(u64, req->length, P2P_BOUNCE_MAX);
-	bounce = kvmalloc(chunk, GFP_KERNEL);
+	bounce = kvmalloc(chunk, GFP_KERNEL_ACCOUNT);
 	if (!bounce)
 		return -ENOMEM;
 
+	/*
+	 * A signal ends the access between chunks, where nothing is held,
+	 * with -EINTR rather than -ERESTARTSYS: what was moved is visible
+	 * already and cannot be reported, and a transparent restart from the
+	 * start would never finish under a periodic SA_RESTART signal.
+	 */
 	for (done = 0; done < req->length; done += n) {
 		n = min_t(u64, req->length - done, chunk);
-		if (fatal_signal_pending(current)) {
+		if (signal_pending(current)) {
 			ret = -EINTR;
 			break;
 		}
@@ -242,6 +268,12 @@ static int p2p_ioc_access(struct p2p_imp_ctx *ctx, void __user *uarg)
 		pr_debug_ratelimited("access: unknown op %u\n", req.op);
 		return -EINVAL;
 	}
+	/* Only CHECK takes count in; for READ/WRITE it is reserved. */
+	if (req.op != P2P_ACCESS_CHECK && req.count) {
+		pr_debug_ratelimited("access: count %u with op %u\n", req.count,
+				     req.op);
+		return -EINVAL;
+	}
 
 	mr = p2p_imp_ctx_lookup(ctx, req.handle);
 	if (!mr) {
@@ -267,14 +299,14 @@ long p2p_imp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	struct p2p_imp_ctx *ctx = file->private_data;
 	void __user *uarg = (void __user *)arg;
 
-	switch (cmd) {
-	case P2P_IOC_REG_MR:
+	switch (P2P_IOC_MATCH(cmd)) {
+	case P2P_IOC_MATCH(P2P_IOC_REG_MR):
 		return p2p_ioc_reg(ctx, uarg);
-	case P2P_IOC_DEREG_MR:
+	case P2P_IOC_MATCH(P2P_IOC_DEREG_MR):
 		return p2p_ioc_dereg(ctx, uarg);
-	case P2P_IOC_QUERY_MR:
+	case P2P_IOC_MATCH(P2P_IOC_QUERY_MR):
 		return p2p_ioc_query(ctx, uarg);
-	case P2P_IOC_ACCESS_MR:
+	case P2P_IOC_MATCH(P2P_IOC_ACCESS_MR):
 		return p2p_ioc_access(ctx, uarg);
 	default:
 		pr_debug_ratelimited("unknown ioctl %#x\n", cmd);

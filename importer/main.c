@@ -22,7 +22,7 @@
 P2P_IMPORT_NS(DMA_BUF);
 
 struct p2p_imp p2p_imp = {
-	.cpu_access_lock = __MUTEX_INITIALIZER(p2p_imp.cpu_access_lock),
+	.fence_timeout = P2P_IMP_FENCE_TIMEOUT,
 	.fail_next_map = ATOMIC_INIT(0),
 };
 EXPORT_SYMBOL_IF_KUNIT(p2p_imp);

@@ -10,6 +10,8 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
 #include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/list.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
@@ -58,6 +60,7 @@ static int p2p_imp_injected_map_error(void)
 {
 	int err = atomic_xchg(&p2p_imp.fail_next_map, 0);
 
+	/* debugfs keeps it in 0..MAX_ERRNO; KUnit sets it directly. */
 	return err > 0 && err <= MAX_ERRNO ? -err : 0;
 }
 
@@ -80,7 +83,7 @@ int p2p_imp_mr_map_locked(struct p2p_imp_mr *mr)
 
 	if (mr->sgt)
 		return 0;
-	if (mr->pin_lost)
+	if (mr->lost)
 		return -ENODEV;
 
 	ret = p2p_imp_injected_map_error();
@@ -143,6 +146,33 @@ void p2p_imp_mr_unmap_locked(struct p2p_imp_mr *mr)
 	mutex_unlock(&mr->lock);
 }
 
+/**
+ * p2p_imp_mr_kill - unmap and unpin an MR for good
+ * @mr: the region
+ *
+ * For the MR's teardown, and for the removal of the device it is attached
+ * for: afterwards nothing is mapped for that device, and every access finds
+ * the MR revoked (-ENODEV). Only its attachment is left, for the teardown.
+ * Takes the resv; the caller must not hold it.
+ */
+void p2p_imp_mr_kill(struct p2p_imp_mr *mr)
+{
+	struct dma_resv *resv = mr->dmabuf->resv;
+
+	/* Uninterruptible: a device's remove cannot fail or be put off. */
+	dma_resv_lock(resv, NULL);
+	mr->lost = true;
+	p2p_imp_mr_unmap_locked(mr);
+	if (mr->pinned) {
+		dma_buf_unpin(mr->attach);
+		mr->pinned = false;
+	}
+	mutex_lock(&mr->lock);
+	mr->state = P2P_MR_STATE_REVOKED;
+	mutex_unlock(&mr->lock);
+	dma_resv_unlock(resv);
+}
+
 static int p2p_imp_mr_validate(struct dma_buf *dmabuf, u64 offset, u64 length,
 			       u32 flags, u32 access)
 {
@@ -155,6 +185,15 @@ static int p2p_imp_mr_validate(struct dma_buf *dmabuf, u64 offset, u64 length,
 	if (access & ~P2P_MR_ACCESS_ALL) {
 		pr_debug_ratelimited("reg: unknown access bits %#x\n", access);
 		return -EINVAL;
+	}
+	/*
+	 * The fd is what the caller may do with the buffer: one opened
+	 * read-only must not turn into an MR that writes it.
+	 */
+	if ((access & P2P_MR_ACCESS_WRITE) &&
+	    !(dmabuf->file->f_mode & FMODE_WRITE)) {
+		pr_debug_ratelimited("reg: write access to a read-only dma-buf\n");
+		return -EACCES;
 	}
 	if (!length || !PAGE_ALIGNED(offset) || !PAGE_ALIGNED(length)) {
 		pr_debug_ratelimited("reg: offset %#llx length %#llx not page aligned or empty\n",
@@ -212,7 +251,9 @@ static int p2p_imp_mr_setup(struct p2p_imp_mr *mr)
  * @access: P2P_MR_ACCESS_* bits
  *
  * Return: the MR holding one reference, or an ERR_PTR: -EINVAL / -EOVERFLOW
- * for bad arguments, or whatever the exporter answered to attach, pin or map.
+ * for bad arguments, -EACCES for write access to a buffer opened read-only,
+ * -ENXIO for P2P_MR_EDU without an engine, or whatever the exporter answered
+ * to attach, pin or map.
  */
 struct p2p_imp_mr *p2p_imp_mr_create(struct dma_buf *dmabuf, u64 offset,
 				     u64 length, u32 flags, u32 access)
@@ -226,7 +267,8 @@ struct p2p_imp_mr *p2p_imp_mr_create(struct dma_buf *dmabuf, u64 offset,
 	if (ret)
 		return ERR_PTR(ret);
 
-	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
+	/* On behalf of the caller: charged to its memory cgroup. */
+	mr = kzalloc(sizeof(*mr), GFP_KERNEL_ACCOUNT);
 	if (!mr)
 		return ERR_PTR(-ENOMEM);
 
@@ -239,8 +281,16 @@ struct p2p_imp_mr *p2p_imp_mr_create(struct dma_buf *dmabuf, u64 offset,
 	p2p_imp_mr_lock_init(&mr->lock);
 	atomic_set(&mr->inflight, 0);
 	init_waitqueue_head(&mr->fence_wq);
+	INIT_LIST_HEAD(&mr->edu_node);
 	get_dma_buf(dmabuf);
 	mr->dmabuf = dmabuf;
+
+	mr->cpu_lock = p2p_imp_cpu_lock_get(dmabuf);
+	if (IS_ERR(mr->cpu_lock)) {
+		ret = PTR_ERR(mr->cpu_lock);
+		mr->cpu_lock = NULL;
+		goto err_put;
+	}
 
 	if (flags & P2P_MR_EDU) {
 		mr->edu = p2p_imp_edu_get();
@@ -249,6 +299,13 @@ struct p2p_imp_mr *p2p_imp_mr_create(struct dma_buf *dmabuf, u64 offset,
 			ret = -ENXIO;
 			goto err_put;
 		}
+		/*
+		 * Held until the MR is on the engine's list, so the engine's
+		 * removal either waits for it or has happened (-ENXIO).
+		 */
+		ret = p2p_imp_edu_track_begin(mr->edu);
+		if (ret)
+			goto err_put;
 		dma_dev = p2p_imp_edu_dev(mr->edu);
 	}
 
@@ -259,20 +316,27 @@ struct p2p_imp_mr *p2p_imp_mr_create(struct dma_buf *dmabuf, u64 offset,
 		ret = PTR_ERR(attach);
 		pr_debug_ratelimited("exporter %s refused attach: %d\n",
 				     dmabuf->exp_name, ret);
-		goto err_put;
+		goto err_untrack;
 	}
 	mr->attach = attach;
 
 	ret = p2p_imp_mr_setup(mr);
 	if (ret)
 		goto err_detach;
+	if (mr->edu)
+		p2p_imp_edu_track_end(mr->edu, mr);
 	return mr;
 
 err_detach:
 	dma_buf_detach(dmabuf, attach);
+err_untrack:
+	if (mr->edu)
+		p2p_imp_edu_track_end(mr->edu, NULL);
 err_put:
 	if (mr->edu)
 		p2p_imp_edu_put(mr->edu);
+	if (mr->cpu_lock)
+		p2p_imp_cpu_lock_put(mr->cpu_lock);
 	mutex_destroy(&mr->lock);
 	kfree(mr);
 	dma_buf_put(dmabuf);
@@ -290,18 +354,21 @@ static void p2p_imp_mr_destroy(struct p2p_imp_mr *mr)
 {
 	struct dma_buf *dmabuf = mr->dmabuf;
 
-	dma_resv_lock(dmabuf->resv, NULL);
-	p2p_imp_mr_unmap_locked(mr);
-	if (mr->pinned) {
-		dma_buf_unpin(mr->attach);
-		mr->pinned = false;
-	}
-	dma_resv_unlock(dmabuf->resv);
+	/*
+	 * An engine MR is unmapped under the engine's list lock: before the
+	 * engine's remove, or by it, never after it.
+	 */
+	if (mr->edu)
+		p2p_imp_edu_forget(mr);
+	else
+		p2p_imp_mr_kill(mr);
 
 	dma_buf_detach(dmabuf, mr->attach);
 	/* The attachment was for the engine's device: it is done with it. */
 	if (mr->edu)
 		p2p_imp_edu_put(mr->edu);
+	/* Before our dma-buf reference: the CPU lock is keyed by the buffer. */
+	p2p_imp_cpu_lock_put(mr->cpu_lock);
 	mutex_destroy(&mr->lock);
 	kfree(mr);
 	dma_buf_put(dmabuf);

@@ -6,10 +6,13 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bug.h>
 #include <linux/delay.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
+#include <linux/jiffies.h>
 #include <linux/minmax.h>
+#include <kunit/static_stub.h>
 #include <kunit/visibility.h>
 
 #include "dmabuf_p2p_compat.h"
@@ -32,11 +35,34 @@ void p2p_imp_fence_end(struct p2p_imp_mr *mr)
 }
 EXPORT_SYMBOL_IF_KUNIT(p2p_imp_fence_end);
 
+/**
+ * p2p_imp_fence_stuck - report accesses that outlived move_notify's wait
+ * @mr: the region being invalidated
+ * @inflight: accesses still in flight
+ *
+ * The exporter is about to move or revoke memory they may still touch: a
+ * bug here or a hung engine, not mere load. A WARN, so that the test rig
+ * fails the run on it; once, since each costs a full fence timeout and the
+ * first is the one to chase. KUnit redirects it to check that it is called.
+ */
+void p2p_imp_fence_stuck(struct p2p_imp_mr *mr, int inflight)
+{
+	KUNIT_STATIC_STUB_REDIRECT(p2p_imp_fence_stuck, mr, inflight);
+
+	WARN_ONCE(1, "move_notify: MR %u (%s, bytes %#llx+%#llx): %d accesses still in flight after %u ms, unmapping under them\n",
+		  READ_ONCE(mr->handle), mr->dmabuf->exp_name, mr->offset,
+		  mr->length, inflight,
+		  jiffies_to_msecs(READ_ONCE(p2p_imp.fence_timeout)));
+}
+EXPORT_SYMBOL_IF_KUNIT(p2p_imp_fence_stuck);
+
 /*
  * New accesses cannot start while we hold the resv, so this only drains
- * the ones already running. They never block while in flight, so the
- * timeout is a safety net: past it we say so and carry on, since the
- * CPU-side copies go through a vmap the unmap does not tear down.
+ * the ones already running. They never block while in flight (an engine
+ * transfer gives up well within the timeout), so the timeout is a safety
+ * net: past it we report and carry on, since the exporter cannot be
+ * refused the invalidation, and the CPU-side copies go through a vmap the
+ * unmap does not tear down.
  */
 static void p2p_imp_fence_wait(struct p2p_imp_mr *mr)
 {
@@ -44,9 +70,8 @@ static void p2p_imp_fence_wait(struct p2p_imp_mr *mr)
 
 	lock_map_acquire(&p2p_imp_fence_map);
 	if (!wait_event_timeout(mr->fence_wq, !atomic_read(&mr->inflight),
-				P2P_IMP_FENCE_TIMEOUT))
-		pr_warn_ratelimited("move_notify: %d accesses still in flight\n",
-				    atomic_read(&mr->inflight));
+				READ_ONCE(p2p_imp.fence_timeout)))
+		p2p_imp_fence_stuck(mr, atomic_read(&mr->inflight));
 	lock_map_release(&p2p_imp_fence_map);
 }
 
@@ -77,7 +102,7 @@ static void p2p_imp_move_notify(struct dma_buf_attachment *attach)
 	if (mr->pinned) {
 		dma_buf_unpin(attach);
 		mr->pinned = false;
-		mr->pin_lost = true;
+		mr->lost = true;
 	}
 }
 

@@ -5,11 +5,19 @@
  *
  * Lock order, outermost first:
  *
- *   p2p_imp.cpu_access_lock		(CPU copies)
+ *   p2p_imp_cpu_lock.lock		(CPU copies, one per dma-buf, access.c)
  *   or p2p_imp_edu.lock		(DMA engine transfers, edu.c)
+ *   or p2p_imp_edu.mrs_lock		(P2P_MR_EDU setup and teardown, and
+ *					 the engine's removal, edu.c)
  *     -> dma_resv of the dma-buf (reservation_ww_class)
  *       -> p2p_imp_mr.lock
  *       -> p2p_imp_fence_map (the in-flight access "hardware fence")
+ *
+ * The three outer locks never nest in one another. A per-buffer CPU lock is
+ * held only across dma_buf_begin_cpu_access(), which may take the resv; the
+ * edu PCI remove callback takes mrs_lock under the device lock. The table
+ * of CPU locks (p2p_imp_cpu_locks_mutex) and a context's xa_lock are
+ * leaves.
  *
  * move_notify is called by the exporter with the resv held and only takes
  * the two locks below it; in particular it never takes the engine lock, so
@@ -26,6 +34,7 @@
 #include <linux/atomic.h>
 #include <linux/dma-buf.h>
 #include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
@@ -36,19 +45,16 @@
 #include "dmabuf_p2p_importer.h"
 
 struct device;
+struct p2p_imp_cpu_lock;
 struct p2p_imp_edu;
 
 struct p2p_imp {
 	struct device *dma_dev;		/* the "HCA": DMA device of attachments */
 	struct workqueue_struct *wq;	/* deferred MR teardown */
-	/*
-	 * Serialises our dma_buf_begin_cpu_access() calls: udmabuf creates its
-	 * CPU-sync sg_table on first use without a lock, and two racing first
-	 * calls leak one.
-	 */
-	struct mutex cpu_access_lock;
-	atomic_t fail_next_map;		/* debugfs: positive errno, one shot */
-	u32 move_notify_delay_ms;	/* debugfs */
+	/* How long move_notify waits for accesses; KUnit shortens it. */
+	unsigned long fence_timeout;	/* jiffies */
+	atomic_t fail_next_map;		/* debugfs: 0..MAX_ERRNO, one shot */
+	u32 move_notify_delay_ms;	/* debugfs: 0..P2P_IMP_MAX_DELAY_MS */
 	struct dentry *debugfs;
 };
 
@@ -56,7 +62,7 @@ extern struct p2p_imp p2p_imp;
 
 /* Caps a user-set move_notify delay well below the hung-task timeout. */
 #define P2P_IMP_MAX_DELAY_MS	10000
-/* How long move_notify waits for in-flight accesses before giving up. */
+/* How long move_notify waits for in-flight accesses: the default. */
 #define P2P_IMP_FENCE_TIMEOUT	(10 * HZ)
 
 struct p2p_imp_mr {
@@ -67,13 +73,22 @@ struct p2p_imp_mr {
 	u64 length;
 	u32 flags;		/* P2P_MR_* */
 	u32 access;		/* P2P_MR_ACCESS_* */
+	u32 handle;		/* in its context, for reports; 0 until set */
+	/* Shared by the MRs of this dma-buf (a reference), see access.c. */
+	struct p2p_imp_cpu_lock *cpu_lock;
 	/* P2P_MR_EDU: the engine (a reference) whose device we attached for. */
 	struct p2p_imp_edu *edu;
+	/* P2P_MR_EDU: on the engine's list of MRs, under its mrs_lock. */
+	struct list_head edu_node;
 
 	/* Protected by dmabuf->resv. */
 	struct sg_table *sgt;	/* current mapping, NULL when invalidated */
 	bool pinned;		/* we hold a dma_buf_pin() */
-	bool pin_lost;		/* a pinned MR was revoked: never remapped */
+	/*
+	 * Never mapped again: a pinned MR was revoked, or the device it is
+	 * attached for went away.
+	 */
+	bool lost;
 	bool mapped_once;
 
 	/*
@@ -99,11 +114,16 @@ struct p2p_imp_mr {
 /* Per open() of the misc device. */
 struct p2p_imp_ctx {
 	struct xarray mrs;	/* handle -> MR, holding one reference */
+	/* Under the xa_lock of mrs: */
+	u32 next_handle;	/* where the cyclic allocation goes on */
+	unsigned int nr_mrs;	/* handles reserved or in use */
 };
 
 /* lockdep.c */
 void p2p_imp_mr_lock_init(struct mutex *lock);
+void p2p_imp_cpu_lock_init(struct mutex *lock);
 void p2p_imp_edu_lock_init(struct mutex *lock);
+void p2p_imp_edu_mrs_lock_init(struct mutex *lock);
 void p2p_imp_lockdep_prime(void);
 #ifdef CONFIG_LOCKDEP
 extern struct lockdep_map p2p_imp_fence_map;
@@ -117,6 +137,7 @@ void p2p_imp_mr_put_deferred(struct p2p_imp_mr *mr);
 void p2p_imp_mr_query(struct p2p_imp_mr *mr, struct p2p_query_mr *q);
 int p2p_imp_mr_map_locked(struct p2p_imp_mr *mr);
 void p2p_imp_mr_unmap_locked(struct p2p_imp_mr *mr);
+void p2p_imp_mr_kill(struct p2p_imp_mr *mr);
 u32 p2p_imp_sgt_span(struct sg_table *sgt, u64 start, u64 end,
 		     struct p2p_dma_seg *segs, u64 *covered);
 void p2p_imp_flush_deferred(void);
@@ -130,8 +151,11 @@ static inline void p2p_imp_mr_get(struct p2p_imp_mr *mr)
 extern const struct dma_buf_attach_ops p2p_imp_attach_ops;
 void p2p_imp_fence_begin(struct p2p_imp_mr *mr);
 void p2p_imp_fence_end(struct p2p_imp_mr *mr);
+void p2p_imp_fence_stuck(struct p2p_imp_mr *mr, int inflight);
 
 /* access.c */
+struct p2p_imp_cpu_lock *p2p_imp_cpu_lock_get(struct dma_buf *dmabuf);
+void p2p_imp_cpu_lock_put(struct p2p_imp_cpu_lock *cl);
 int p2p_imp_mr_check_range(const struct p2p_imp_mr *mr, u64 off, u64 len);
 int p2p_imp_mr_xfer_allowed(const struct p2p_imp_mr *mr, bool write);
 int p2p_imp_mr_xfer(struct p2p_imp_mr *mr, u64 off, void *buf, size_t len,
@@ -145,6 +169,9 @@ void p2p_imp_edu_unregister(void);
 struct p2p_imp_edu *p2p_imp_edu_get(void);
 void p2p_imp_edu_put(struct p2p_imp_edu *edu);
 struct device *p2p_imp_edu_dev(struct p2p_imp_edu *edu);
+int p2p_imp_edu_track_begin(struct p2p_imp_edu *edu);
+void p2p_imp_edu_track_end(struct p2p_imp_edu *edu, struct p2p_imp_mr *mr);
+void p2p_imp_edu_forget(struct p2p_imp_mr *mr);
 int p2p_imp_edu_xfer(struct p2p_imp_mr *mr, u64 off, void *buf, size_t len,
 		     bool write);
 

@@ -196,6 +196,30 @@ static void udmabuf_access_rights(void)
 	ASSERT_ERR(p2p_imp_read(imp, hw, 0, buf, sizeof(buf)), EACCES, EPERM);
 }
 
+/* A dma-buf opened read-only gives read-only MRs at most. */
+static void reg_write_on_readonly_dmabuf(void)
+{
+	struct p2p_query_mr q;
+	struct p2p_range r;
+	struct tdev t;
+	int imp, fd;
+	uint32_t h;
+
+	imp = t_need_importer();
+	t_open_main(&t);
+	r.offset = 0;
+	r.length = t.page;
+	fd = ASSERT_OK(p2p_dmabuf_create(&t.dev, t.bar, &r, 1, O_RDONLY | O_CLOEXEC));
+	ASSERT_EQ(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+	ASSERT_ERR(p2p_imp_reg(imp, fd, 0, t.page, 0, P2P_MR_ACCESS_WRITE, &h), EACCES);
+	ASSERT_ERR(p2p_imp_reg(imp, fd, 0, t.page, 0, P2P_MR_ACCESS_ALL, &h), EACCES);
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, t.page, 0, P2P_MR_ACCESS_READ, &h));
+	ASSERT_OK(p2p_imp_query(imp, h, &q));
+	ASSERT_EQ(q.state, P2P_MR_STATE_MAPPED);
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+	close(fd);
+}
+
 /* The first /dev/dri/card* whose driver is vgem; skip if none. */
 static int open_vgem(void)
 {
@@ -233,6 +257,31 @@ static void vgem_dumb_roundtrip(void)
 	roundtrip(imp, h, view, size);
 	query_mapped(imp, h, size);
 	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+}
+
+/*
+ * A vgem buffer exported read-only (PRIME without DRM_RDWR) has a CPU
+ * mapping: a write MR on it would really change it. Refused; reading works.
+ */
+static void vgem_readonly_export_no_write_mr(void)
+{
+	struct drm_mode_create_dumb cd = { .height = 1, .width = 1024, .bpp = 32 };
+	uint8_t buf[64];
+	int imp, card, fd;
+	uint32_t h;
+
+	imp = t_need_importer();
+	card = open_vgem();
+	ASSERT_SYSOK(drmIoctl(card, DRM_IOCTL_MODE_CREATE_DUMB, &cd));
+	ASSERT_GE(cd.size, p2p_page_size());
+	ASSERT_SYSOK(drmPrimeHandleToFD(card, cd.handle, DRM_CLOEXEC, &fd));
+	ASSERT_EQ(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+	ASSERT_ERR(p2p_imp_reg(imp, fd, 0, p2p_page_size(), 0, P2P_MR_ACCESS_ALL, &h), EACCES);
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, p2p_page_size(), 0, P2P_MR_ACCESS_READ, &h));
+	ASSERT_OK(p2p_imp_read(imp, h, 0, buf, sizeof(buf)));
+	ASSERT_ERR(p2p_imp_write(imp, h, 0, buf, sizeof(buf)), EACCES);
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+	close(fd);
 }
 
 /* vgem attaches without peer2peer: our exporter must say no, cleanly. */
@@ -638,6 +687,34 @@ static void freed_handle(void)
 	ASSERT_ERR(p2p_imp_dereg(imp, h, 0), ENOENT);
 }
 
+/*
+ * A deregistered MR's handle is not handed out again soon: a thread still
+ * holding it gets ENOENT rather than reaching whichever MR came next.
+ */
+static void handle_not_reused(void)
+{
+	struct p2p_query_mr q;
+	uint32_t h1, h2, h3;
+	uint64_t size;
+	struct tdev t;
+	int imp, fd;
+
+	imp = t_need_importer();
+	fd = any_dmabuf(&size, &t);
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_ALL, &h1));
+	ASSERT_OK(p2p_imp_dereg(imp, h1, 0));
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_ALL, &h2));
+	tap_diag("handles: %u, then %u", h1, h2);
+	ASSERT_NE(h2, h1);
+	ASSERT_ERR(p2p_imp_query(imp, h1, &q), ENOENT);
+	ASSERT_ERR(p2p_imp_dereg(imp, h1, 0), ENOENT);
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_ALL, &h3));
+	ASSERT_NE(h3, h1);
+	ASSERT_NE(h3, h2);
+	ASSERT_OK(p2p_imp_dereg(imp, h2, 0));
+	ASSERT_OK(p2p_imp_dereg(imp, h3, 0));
+}
+
 /* Handles are per importer fd: another open file cannot use them. */
 static void handle_of_other_fd(void)
 {
@@ -739,6 +816,94 @@ static void struct_size_larger(void)
 }
 
 /*
+ * The cap the header documents: a struct of P2P_IOC_SIZE_MAX bytes with a
+ * zero tail is accepted, and nothing is written past the kernel's struct;
+ * one byte more is E2BIG, zero tail or not; a non-zero byte at the cap's
+ * very end is seen.
+ */
+static void struct_size_cap(void)
+{
+	uint8_t *buf = calloc(1, P2P_IOC_SIZE_MAX + 1);
+	struct p2p_query_mr *q = (void *)buf;
+	struct p2p_reg_mr *reg = (void *)buf;
+	uint64_t size;
+	struct tdev t;
+	int imp, fd;
+	uint32_t h;
+	size_t i;
+
+	ASSERT_TRUE(buf);
+	imp = t_need_importer();
+	fd = any_dmabuf(&size, &t);
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_ALL, &h));
+
+	q->size = P2P_IOC_SIZE_MAX;
+	q->handle = h;
+	ASSERT_SYSOK(ioctl(imp, P2P_IOC_QUERY_MR, q));
+	ASSERT_EQ(q->state, P2P_MR_STATE_MAPPED);
+	for (i = sizeof(*q); i <= P2P_IOC_SIZE_MAX; i++)
+		ASSERT_EQ(buf[i], 0);
+
+	memset(buf, 0, P2P_IOC_SIZE_MAX + 1);
+	q->size = P2P_IOC_SIZE_MAX + 1;
+	q->handle = h;
+	ASSERT_SYSERR(ioctl(imp, P2P_IOC_QUERY_MR, q), E2BIG);
+	ASSERT_EQ(q->state, 0);
+
+	q->size = P2P_IOC_SIZE_MAX;
+	buf[P2P_IOC_SIZE_MAX - 1] = 1;
+	ASSERT_SYSERR(ioctl(imp, P2P_IOC_QUERY_MR, q), E2BIG);
+	ASSERT_EQ(q->state, 0);
+
+	/* REG_MR alike. */
+	memset(buf, 0, P2P_IOC_SIZE_MAX + 1);
+	reg->size = P2P_IOC_SIZE_MAX;
+	reg->fd = fd;
+	reg->access = P2P_MR_ACCESS_ALL;
+	reg->length = size;
+	ASSERT_SYSOK(ioctl(imp, P2P_IOC_REG_MR, reg));
+	ASSERT_OK(p2p_imp_dereg(imp, reg->handle, 0));
+	reg->handle = 0;
+	reg->size = P2P_IOC_SIZE_MAX + 1;
+	ASSERT_SYSERR(ioctl(imp, P2P_IOC_REG_MR, reg), E2BIG);
+
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+	free(buf);
+}
+
+/*
+ * Out fields must come in zero (EINVAL), so that a later version can make
+ * them inputs: REG_MR's handle, and ACCESS_MR's count but for CHECK, where
+ * it is the capacity.
+ */
+static void out_fields_nonzero(void)
+{
+	struct p2p_reg_mr req = { 0 };
+	uint8_t buf[64] = { 0 };
+	uint64_t size;
+	struct tdev t;
+	int imp, fd;
+	uint32_t h;
+
+	imp = t_need_importer();
+	fd = any_dmabuf(&size, &t);
+	req.size = sizeof(req);
+	req.fd = fd;
+	req.access = P2P_MR_ACCESS_ALL;
+	req.length = size;
+	req.handle = 7;
+	ASSERT_SYSERR(ioctl(imp, P2P_IOC_REG_MR, &req), EINVAL);
+	ASSERT_EQ(req.handle, 7);
+	req.handle = 0;
+	ASSERT_SYSOK(ioctl(imp, P2P_IOC_REG_MR, &req));
+	h = req.handle;
+	ASSERT_ERR(raw_access(imp, h, P2P_ACCESS_READ, 0, 8, (uintptr_t)buf, 1), EINVAL);
+	ASSERT_ERR(raw_access(imp, h, P2P_ACCESS_WRITE, 0, 8, (uintptr_t)buf, 1), EINVAL);
+	ASSERT_ERR(raw_access(imp, h, P2P_ACCESS_READ, 0, 8, (uintptr_t)buf, ~0u), EINVAL);
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+}
+
+/*
  * Structs shorter than the first version are refused, and nothing is
  * written back into them.
  */
@@ -832,6 +997,108 @@ static void unknown_ioctl(void)
 	imp = t_need_importer();
 	ASSERT_SYSERR(ioctl(imp, _IO(P2P_IMPORTER_TYPE, 0x7f), dummy), ENOTTY);
 	ASSERT_SYSERR(ioctl(imp, _IO('x', 0x00), dummy), ENOTTY);
+	ASSERT_SYSERR(ioctl(imp, _IOWR(P2P_IMPORTER_TYPE, 0x04, struct p2p_query_mr), dummy),
+		      ENOTTY);
+}
+
+/* QUERY_MR as the first version of the header defined it. */
+struct query_mr_v0 {
+	uint32_t size, handle, state, nents;
+	uint64_t generation, invalidations, remaps, mapped_length;
+};
+
+/* ...and as a newer header might. */
+struct query_mr_next {
+	struct p2p_query_mr q;
+	uint64_t tail;
+};
+
+/*
+ * The numbers say the direction and carry the struct; the kernel matches
+ * all but the size bits, so the numbers of older and newer headers work
+ * (.size decides), while the old _IO numbers and wrong directions are
+ * unknown.
+ */
+static void ioctl_numbers(void)
+{
+	struct query_mr_next next;
+	struct query_mr_v0 v0;
+	struct p2p_query_mr q;
+	uint64_t size;
+	struct tdev t;
+	int imp, fd;
+	uint32_t h;
+
+	ASSERT_EQ(_IOC_DIR(P2P_IOC_REG_MR), _IOC_READ | _IOC_WRITE);
+	ASSERT_EQ(_IOC_SIZE(P2P_IOC_REG_MR), sizeof(struct p2p_reg_mr));
+	ASSERT_EQ(_IOC_DIR(P2P_IOC_DEREG_MR), _IOC_WRITE);
+	ASSERT_EQ(_IOC_SIZE(P2P_IOC_DEREG_MR), sizeof(struct p2p_dereg_mr));
+	ASSERT_EQ(_IOC_DIR(P2P_IOC_QUERY_MR), _IOC_READ | _IOC_WRITE);
+	ASSERT_EQ(_IOC_SIZE(P2P_IOC_QUERY_MR), sizeof(struct p2p_query_mr));
+	ASSERT_EQ(_IOC_DIR(P2P_IOC_ACCESS_MR), _IOC_READ | _IOC_WRITE);
+	ASSERT_EQ(_IOC_SIZE(P2P_IOC_ACCESS_MR), sizeof(struct p2p_access_mr));
+
+	imp = t_need_importer();
+	fd = any_dmabuf(&size, &t);
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_ALL, &h));
+
+	memset(&q, 0, sizeof(q));
+	q.size = sizeof(q);
+	q.handle = h;
+	ASSERT_SYSERR(ioctl(imp, _IO(P2P_IMPORTER_TYPE, 0x02), &q), ENOTTY);
+	ASSERT_SYSERR(ioctl(imp, _IOR(P2P_IMPORTER_TYPE, 0x02, struct p2p_query_mr), &q),
+		      ENOTTY);
+	ASSERT_SYSERR(ioctl(imp, _IOW(P2P_IMPORTER_TYPE, 0x02, struct p2p_query_mr), &q),
+		      ENOTTY);
+	ASSERT_EQ(q.state, 0);
+
+	memset(&v0, 0, sizeof(v0));
+	v0.size = sizeof(v0);
+	v0.handle = h;
+	ASSERT_SYSOK(ioctl(imp, _IOWR(P2P_IMPORTER_TYPE, 0x02, struct query_mr_v0), &v0));
+	ASSERT_EQ(v0.state, P2P_MR_STATE_MAPPED);
+	ASSERT_EQ(v0.mapped_length, size);
+
+	memset(&next, 0, sizeof(next));
+	next.q.size = sizeof(next);
+	next.q.handle = h;
+	ASSERT_SYSOK(ioctl(imp, _IOWR(P2P_IMPORTER_TYPE, 0x02, struct query_mr_next), &next));
+	ASSERT_EQ(next.q.state, P2P_MR_STATE_MAPPED);
+	ASSERT_EQ(next.tail, 0);
+
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+}
+
+/* The importer's knob @name, as a number. */
+static long imp_knob_get(const char *name)
+{
+	char path[128], buf[32];
+
+	snprintf(path, sizeof(path), P2P_IMP_DEBUGFS "/%s", name);
+	ASSERT_OK(p2p_read_file(path, buf, sizeof(buf)));
+	return strtol(buf, NULL, 0);
+}
+
+/*
+ * The importer's knobs refuse a value outside their range (EINVAL) and keep
+ * the one they had, as the exporter's do, rather than take it and ignore it.
+ */
+static void imp_knobs_refuse_out_of_range(void)
+{
+	t_need_importer();
+	if (access(P2P_IMP_DEBUGFS, F_OK))
+		SKIP("no " P2P_IMP_DEBUGFS);
+	ASSERT_OK(p2p_imp_knob_set("fail_next_map", 12));
+	ASSERT_ERR(p2p_imp_knob_set("fail_next_map", 4096), EINVAL);
+	ASSERT_ERR(p2p_imp_knob_set("fail_next_map", -5), EINVAL);
+	ASSERT_EQ(imp_knob_get("fail_next_map"), 12);
+	ASSERT_OK(p2p_imp_knob_set("fail_next_map", 4095));
+	ASSERT_EQ(imp_knob_get("fail_next_map"), 4095);
+	ASSERT_OK(p2p_imp_knob_set("fail_next_map", 0));
+
+	ASSERT_OK(p2p_imp_knob_set("move_notify_delay_ms", 0));
+	ASSERT_ERR(p2p_imp_knob_set("move_notify_delay_ms", 10001), EINVAL);
+	ASSERT_EQ(imp_knob_get("move_notify_delay_ms"), 0);
 }
 
 static const struct tap_case cases[] = {
@@ -840,7 +1107,9 @@ static const struct tap_case cases[] = {
 	TAP_CASE(udmabuf_partial_mr),
 	TAP_CASE(udmabuf_pinned_mr),
 	TAP_CASE(udmabuf_access_rights),
+	TAP_CASE(reg_write_on_readonly_dmabuf),
 	TAP_CASE(vgem_dumb_roundtrip),
+	TAP_CASE(vgem_readonly_export_no_write_mr),
 	TAP_CASE(vgem_import_of_p2p_buffer_refused),
 	TAP_CASE(exporter_mr_dma_addresses),
 	TAP_CASE(exporter_mr_multi_range_addresses),
@@ -860,12 +1129,17 @@ static const struct tap_case cases[] = {
 	TAP_CASE(access_bad_user_pointer),
 	TAP_CASE(unknown_handle),
 	TAP_CASE(freed_handle),
+	TAP_CASE(handle_not_reused),
 	TAP_CASE(handle_of_other_fd),
 	TAP_CASE(dereg_unknown_flags),
 	TAP_CASE(struct_size_zero),
 	TAP_CASE(struct_size_larger),
 	TAP_CASE(struct_size_shorter),
+	TAP_CASE(struct_size_cap),
+	TAP_CASE(out_fields_nonzero),
 	TAP_CASE(unknown_ioctl),
+	TAP_CASE(ioctl_numbers),
+	TAP_CASE(imp_knobs_refuse_out_of_range),
 };
 
 int main(int argc, char **argv)

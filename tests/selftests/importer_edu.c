@@ -6,13 +6,15 @@
  * edu's engine: what a WRITE puts in must show up in the BAR through the
  * vfio mmap, and what is put in the BAR must come back through a READ.
  * Plus multi-range buffers, offsets inside them, a revoke racing transfers
- * in flight, and (intel-iommu profile) the DMA address edu used being an
- * IOVA rather than the BAR's bus address.
+ * in flight, (intel-iommu profile) the DMA address edu used being an IOVA
+ * rather than the BAR's bus address, a signal cutting a long access short,
+ * and edu unbound from the importer under live MRs (and bound again).
  *
  * edu moves 2 KiB per transfer, ~100 ms each (two transfers per chunk):
  * sizes here stay at a few KiB.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -497,6 +499,197 @@ static void edu_revoke_in_flight(void)
 	close(fd);
 }
 
+/* A reader of a whole engine MR, to be interrupted. */
+struct sigreader {
+	struct efix *f;
+	uint32_t h;
+	uint8_t *buf;
+	size_t len;
+	int ret;
+	uint64_t took_ms;
+	volatile int started;
+	volatile int done;
+};
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+}
+
+static void *sigreader_fn(void *arg)
+{
+	struct sigreader *r = arg;
+	uint64_t t0;
+
+	r->started = 1;
+	t0 = p2p_now_ms();
+	r->ret = p2p_imp_read(r->f->imp, r->h, 0, r->buf, r->len);
+	r->took_ms = p2p_now_ms() - t0;
+	r->done = 1;
+	return NULL;
+}
+
+/*
+ * A signal ends a long engine access with EINTR (not only a fatal one, and
+ * not restarted, SA_RESTART or not), between transfers: the MR is left as
+ * it was and the next access works.
+ */
+static void edu_access_interrupted(void)
+{
+	struct sigaction sa = { .sa_handler = on_sigusr1, .sa_flags = SA_RESTART };
+	struct p2p_query_mr q;
+	struct sigreader rd;
+	struct p2p_range r;
+	uint8_t buf[256], out[256];
+	unsigned int sent = 0;
+	uint64_t deadline;
+	struct efix f;
+	pthread_t th;
+	int fd;
+
+	efix_open(&f);
+	/* 16 chunks of two ~100 ms transfers each: ~3 s uninterrupted. */
+	fd = one_range(&f, 0, EDU_MAP_PAGES, &r);
+	memset(&rd, 0, sizeof(rd));
+	rd.f = &f;
+	rd.len = r.length;
+	rd.buf = malloc(rd.len);
+	ASSERT_TRUE(rd.buf);
+	rd.h = edu_reg(&f, fd, 0, r.length, P2P_MR_ACCESS_ALL);
+	sigemptyset(&sa.sa_mask);
+	ASSERT_SYSOK(sigaction(SIGUSR1, &sa, NULL));
+
+	ASSERT_EQ(pthread_create(&th, NULL, sigreader_fn, &rd), 0);
+	while (!rd.started)
+		p2p_sleep_ms(1);
+	p2p_sleep_ms(300);
+	/* Again and again: one landing before the ioctl began does not count. */
+	deadline = p2p_now_ms() + 30000;
+	while (!rd.done && p2p_now_ms() < deadline) {
+		int e = pthread_kill(th, SIGUSR1);
+
+		/* ESRCH: it just returned. */
+		ASSERT_TRUE(!e || e == ESRCH);
+		sent++;
+		p2p_sleep_ms(50);
+	}
+	ASSERT_EQ(pthread_join(th, NULL), 0);
+	tap_diag("READ of %zu bytes: %s after %llu ms, %u signals sent", rd.len,
+		 rd.ret ? tap_errname(-rd.ret) : "done", (unsigned long long)rd.took_ms, sent);
+	ASSERT_ERR(rd.ret, EINTR);
+
+	/* Nothing half-done: still mapped, and transferring. */
+	ASSERT_OK(p2p_imp_query(f.imp, rd.h, &q));
+	ASSERT_EQ(q.state, P2P_MR_STATE_MAPPED);
+	fill(buf, sizeof(buf), 7);
+	ASSERT_OK(p2p_imp_write(f.imp, rd.h, 100, buf, sizeof(buf)));
+	bar_expect(&f, r.offset + 100, buf, sizeof(buf));
+	memset(out, 0, sizeof(out));
+	ASSERT_OK(p2p_imp_read(f.imp, rd.h, 100, out, sizeof(out)));
+	ASSERT_EQ(memcmp(out, buf, sizeof(out)), 0);
+	ASSERT_OK(p2p_imp_dereg(f.imp, rd.h, 0));
+	free(rd.buf);
+	close(fd);
+}
+
+static int edu_driver_write(const char *file, const char *bdf)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), P2P_SYSFS_PCI_DRIVERS "/" P2P_IMP_EDU_DRIVER "/%s", file);
+	return p2p_write_file(path, bdf);
+}
+
+static bool edu_bound(const char *bdf)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), P2P_SYSFS_PCI_DRIVERS "/" P2P_IMP_EDU_DRIVER "/%s", bdf);
+	return !access(path, F_OK);
+}
+
+/*
+ * Unbinding edu from the importer with MRs attached for it: before the
+ * unbind returns they are unmapped and revoked (accesses ENODEV, CHECK
+ * too), DEREG works, and new engine MRs are refused until edu is bound
+ * again, after which they work.
+ */
+static void edu_unbind_revokes_mrs(void)
+{
+	struct p2p_dma_seg segs[8];
+	uint8_t buf[256], out[256];
+	struct p2p_query_mr q;
+	char bdf[P2P_BDF_LEN];
+	struct p2p_range r;
+	uint32_t h, hp, n;
+	struct efix f;
+	int fd;
+
+	efix_open(&f);
+	t_need_debugfs();
+	fd = one_range(&f, 1, 1, &r);
+	h = edu_reg(&f, fd, 0, r.length, P2P_MR_ACCESS_ALL);
+	ASSERT_OK(p2p_imp_reg(f.imp, fd, 0, r.length, P2P_MR_EDU | P2P_MR_PINNED,
+			      P2P_MR_ACCESS_ALL, &hp));
+	fill(buf, sizeof(buf), 9);
+	ASSERT_OK(p2p_imp_write(f.imp, h, 0, buf, sizeof(buf)));
+	bar_expect(&f, r.offset, buf, sizeof(buf));
+
+	ASSERT_OK(edu_driver_write("unbind", f.edu));
+	ASSERT_FALSE(edu_bound(f.edu));
+	ASSERT_ERR(p2p_imp_edu_device(bdf), ENODEV);
+
+	ASSERT_OK(p2p_imp_query(f.imp, h, &q));
+	tap_diag("after unbind: %s, %u entries, %llu bytes mapped", p2p_mr_state_name(q.state),
+		 q.nents, (unsigned long long)q.mapped_length);
+	ASSERT_EQ(q.state, P2P_MR_STATE_REVOKED);
+	ASSERT_EQ(q.mapped_length, 0);
+	ASSERT_OK(p2p_imp_query(f.imp, hp, &q));
+	ASSERT_EQ(q.state, P2P_MR_STATE_REVOKED);
+	ASSERT_EQ(q.mapped_length, 0);
+	ASSERT_ERR(p2p_imp_read(f.imp, h, 0, out, sizeof(out)), ENODEV);
+	ASSERT_ERR(p2p_imp_write(f.imp, h, 0, buf, sizeof(buf)), ENODEV);
+	ASSERT_ERR(p2p_imp_check(f.imp, h, 0, r.length, segs, 8, &n), ENODEV);
+	ASSERT_ERR(p2p_imp_read(f.imp, hp, 0, out, sizeof(out)), ENODEV);
+	/* An unrevoke of the exporter does not bring them back either. */
+	ASSERT_OK(p2p_knob_revoke(f.t.dev.bdf, true));
+	ASSERT_OK(p2p_knob_revoke(f.t.dev.bdf, false));
+	ASSERT_ERR(p2p_imp_check(f.imp, h, 0, r.length, segs, 8, &n), ENODEV);
+	ASSERT_ERR(p2p_imp_reg(f.imp, fd, 0, r.length, P2P_MR_EDU, P2P_MR_ACCESS_ALL, &n),
+		   ENXIO);
+	ASSERT_OK(p2p_imp_dereg(f.imp, h, 0));
+	ASSERT_OK(p2p_imp_dereg(f.imp, hp, 0));
+
+	ASSERT_OK(edu_driver_write("bind", f.edu));
+	ASSERT_TRUE(edu_bound(f.edu));
+	ASSERT_OK(p2p_imp_edu_device(bdf));
+	ASSERT_STREQ(bdf, f.edu);
+	h = edu_reg(&f, fd, 0, r.length, P2P_MR_ACCESS_ALL);
+	fill(buf, sizeof(buf), 10);
+	ASSERT_OK(p2p_imp_write(f.imp, h, 0, buf, sizeof(buf)));
+	bar_expect(&f, r.offset, buf, sizeof(buf));
+	memset(out, 0, sizeof(out));
+	ASSERT_OK(p2p_imp_read(f.imp, h, 0, out, sizeof(out)));
+	ASSERT_EQ(memcmp(out, buf, sizeof(out)), 0);
+	ASSERT_OK(p2p_imp_dereg(f.imp, h, 0));
+	close(fd);
+}
+
+/*
+ * Harness teardown: the knobs back to rest, and edu back on the importer if
+ * a case failed with it unbound, so the cases after it still have it.
+ */
+static void edu_teardown(void)
+{
+	const char *env = t_env("DMABUF_P2P_DEVICE_EDU");
+	char bdf[P2P_BDF_LEN];
+
+	t_reset_knobs();
+	if (env && !p2p_bdf_normalize(env, bdf) &&
+	    !access(P2P_SYSFS_PCI_DRIVERS "/" P2P_IMP_EDU_DRIVER, F_OK) && !edu_bound(bdf))
+		edu_driver_write("bind", bdf);
+}
+
 static const struct tap_case cases[] = {
 	TAP_CASE_T(edu_write_read_bar, 60),
 	TAP_CASE_T(edu_offsets_inside_buffer, 60),
@@ -504,10 +697,12 @@ static const struct tap_case cases[] = {
 	TAP_CASE_T(edu_dma_address, 60),
 	TAP_CASE(edu_bad_inputs),
 	TAP_CASE_T(edu_revoke_in_flight, 120),
+	TAP_CASE_T(edu_access_interrupted, 60),
+	TAP_CASE_T(edu_unbind_revokes_mrs, 60),
 };
 
 int main(int argc, char **argv)
 {
-	tap_set_teardown(t_reset_knobs);
+	tap_set_teardown(edu_teardown);
 	return tap_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -4,6 +4,7 @@
  * importer's device one sg entry per page, and refuses attach, pin and map
  * with -ENODEV while revoked, like the vfio exporter does.
  */
+#include <linux/completion.h>
 #include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/file.h>
@@ -140,6 +141,18 @@ static void fake_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	vunmap(map->vaddr);
 }
 
+/* A stand-in for an exporter that stalls here (a slow flush, a hang). */
+static int fake_begin_cpu(struct dma_buf *dmabuf, enum dma_data_direction dir)
+{
+	struct fake_exp *fe = dmabuf->priv;
+	struct completion *gate = READ_ONCE(fe->cpu_gate);
+
+	atomic_inc(&fe->cpu_begins);
+	if (gate)
+		wait_for_completion(gate);
+	return 0;
+}
+
 static const struct dma_buf_ops fake_ops_vmap = {
 	.attach = fake_attach,
 	.detach = fake_detach,
@@ -150,6 +163,7 @@ static const struct dma_buf_ops fake_ops_vmap = {
 	.release = fake_release,
 	.vmap = fake_vmap,
 	.vunmap = fake_vunmap,
+	.begin_cpu_access = fake_begin_cpu,
 };
 
 /* Like an MMIO exporter: no CPU mapping to offer. */
@@ -195,8 +209,9 @@ static void fake_exp_cleanup(void *data)
 		pr_err("fake exporter: buffer still referenced after the test\n");
 }
 
-struct fake_exp *fake_exp_create(struct kunit *test, unsigned int npages,
-				 bool with_vmap)
+/* @flags: the dma-buf file's, O_RDWR or O_RDONLY */
+struct fake_exp *fake_exp_create_flags(struct kunit *test, unsigned int npages,
+				       bool with_vmap, int flags)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(info);
 	struct fake_exp *fe;
@@ -218,7 +233,7 @@ struct fake_exp *fake_exp_create(struct kunit *test, unsigned int npages,
 
 	info.ops = with_vmap ? &fake_ops_vmap : &fake_ops_novmap;
 	info.size = (size_t)npages * PAGE_SIZE;
-	info.flags = O_RDWR;
+	info.flags = flags;
 	info.priv = fe;
 	fe->dmabuf = dma_buf_export(&info);
 	if (IS_ERR(fe->dmabuf)) {
@@ -229,6 +244,12 @@ struct fake_exp *fake_exp_create(struct kunit *test, unsigned int npages,
 	KUNIT_ASSERT_EQ(test, 0,
 			kunit_add_action_or_reset(test, fake_exp_cleanup, fe));
 	return fe;
+}
+
+struct fake_exp *fake_exp_create(struct kunit *test, unsigned int npages,
+				 bool with_vmap)
+{
+	return fake_exp_create_flags(test, npages, with_vmap, O_RDWR);
 }
 
 /* What an exporter does when it moves the backing storage. */

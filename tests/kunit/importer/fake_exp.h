@@ -10,6 +10,7 @@
 #include <linux/dma-buf.h>
 #include <linux/types.h>
 
+struct completion;
 struct kunit;
 struct p2p_imp_mr;
 
@@ -26,6 +27,8 @@ struct fake_exp {
 	/* unmap counts itself in unmap_inflight if this MR has accesses out */
 	struct p2p_imp_mr *watch;
 	dma_addr_t last_dma[FAKE_EXP_MAX_PAGES];	/* of the latest map */
+	/* while set, begin_cpu_access waits for it (after counting itself) */
+	struct completion *cpu_gate;
 
 	atomic_t attaches;
 	atomic_t detaches;
@@ -35,11 +38,14 @@ struct fake_exp {
 	atomic_t unmaps;
 	atomic_t releases;
 	atomic_t unmap_inflight;
+	atomic_t cpu_begins;
 	bool detach_from_wq;
 };
 
 struct fake_exp *fake_exp_create(struct kunit *test, unsigned int npages,
 				 bool with_vmap);
+struct fake_exp *fake_exp_create_flags(struct kunit *test, unsigned int npages,
+				       bool with_vmap, int flags);
 void fake_exp_move(struct fake_exp *fe);
 void fake_exp_set_revoked(struct fake_exp *fe, bool revoked);
 void fake_exp_drop_ref(struct fake_exp *fe);

@@ -7,12 +7,16 @@
 #include <linux/completion.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
+#include <linux/delay.h>
 #include <linux/err.h>
+#include <linux/fcntl.h>
+#include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/limits.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 
 #include "dmabuf_p2p_compat.h"
@@ -131,6 +135,27 @@ static void imp_invalidate_unmaps(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, q.invalidations, 2);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fe->unmaps), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fe->maps), 1);
+}
+
+/* A read-only fd gives a read-only MR at most. */
+static void imp_reg_write_needs_writable_fd(struct kunit *test)
+{
+	struct fake_exp *fe = fake_exp_create_flags(test, 1, true, O_RDONLY);
+	struct p2p_imp_mr *mr;
+	u8 buf[16] = {};
+
+	KUNIT_EXPECT_EQ(test, t_create_err(fe, 0, PAGE_SIZE, 0,
+					   P2P_MR_ACCESS_WRITE), -EACCES);
+	KUNIT_EXPECT_EQ(test, t_create_err(fe, 0, PAGE_SIZE, 0,
+					   P2P_MR_ACCESS_ALL), -EACCES);
+	/* Refused before touching the exporter. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&fe->attaches), 0);
+
+	mr = t_reg(test, fe, 0, PAGE_SIZE, 0, P2P_MR_ACCESS_READ);
+	KUNIT_EXPECT_EQ(test, p2p_imp_mr_xfer(mr, 0, buf, sizeof(buf), false),
+			0);
+	KUNIT_EXPECT_EQ(test, p2p_imp_mr_xfer(mr, 0, buf, sizeof(buf), true),
+			-EACCES);
 }
 
 static void imp_access_remaps(struct kunit *test)
@@ -453,9 +478,291 @@ static void imp_release_deferred(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, fe->detach_from_wq);
 }
 
+KUNIT_DEFINE_ACTION_WRAPPER(t_ctx_destroy, p2p_imp_ctx_destroy,
+			    struct p2p_imp_ctx *);
+
+static struct p2p_imp_ctx *t_ctx(struct kunit *test)
+{
+	struct p2p_imp_ctx *ctx = p2p_imp_ctx_create();
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, t_ctx_destroy, ctx));
+	return ctx;
+}
+
+/* Hands @mr (a new reference) to @ctx; returns its handle. */
+static u32 t_ctx_add(struct kunit *test, struct p2p_imp_ctx *ctx,
+		     struct p2p_imp_mr *mr)
+{
+	u32 h;
+
+	KUNIT_ASSERT_EQ(test, p2p_imp_ctx_reserve(ctx, &h), 0);
+	p2p_imp_mr_get(mr);
+	p2p_imp_ctx_commit(ctx, h, mr);
+	return h;
+}
+
+/*
+ * A handle freed by one thread must not name the next MR while another
+ * thread still holds it: no handle comes back soon after it was freed.
+ */
+static void imp_handles_not_reused(struct kunit *test)
+{
+	struct fake_exp *fe = fake_exp_create(test, 1, true);
+	struct p2p_imp_ctx *ctx = t_ctx(test);
+	struct p2p_imp_mr *mr, *got;
+	u32 h1, h2, h3, h4;
+
+	mr = t_reg(test, fe, 0, PAGE_SIZE, 0, P2P_MR_ACCESS_ALL);
+	h1 = t_ctx_add(test, ctx, mr);
+	KUNIT_EXPECT_NE(test, h1, 0);
+	KUNIT_EXPECT_EQ(test, mr->handle, h1);
+	got = p2p_imp_ctx_remove(ctx, h1);
+	KUNIT_EXPECT_PTR_EQ(test, got, mr);
+	if (got)
+		p2p_imp_mr_put(got);
+
+	h2 = t_ctx_add(test, ctx, mr);
+	KUNIT_EXPECT_NE(test, h2, h1);
+	KUNIT_EXPECT_NULL(test, p2p_imp_ctx_lookup(ctx, h1));
+
+	/* A reservation given back (a failed REG_MR) is not reused either. */
+	KUNIT_ASSERT_EQ(test, p2p_imp_ctx_reserve(ctx, &h3), 0);
+	p2p_imp_ctx_unreserve(ctx, h3);
+	KUNIT_ASSERT_EQ(test, p2p_imp_ctx_reserve(ctx, &h4), 0);
+	KUNIT_EXPECT_NE(test, h4, h3);
+	KUNIT_EXPECT_NE(test, h4, h1);
+	p2p_imp_ctx_unreserve(ctx, h4);
+}
+
+/* One file holds at most P2P_MR_MAX_PER_FD MRs, reserved or registered. */
+static void imp_mrs_per_fd_capped(struct kunit *test)
+{
+	struct fake_exp *fe = fake_exp_create(test, 1, true);
+	struct p2p_imp_ctx *ctx = t_ctx(test);
+	struct p2p_imp_mr *mr, *got;
+	unsigned int i;
+	u32 h, last;
+	int ret = 0;
+
+	mr = t_reg(test, fe, 0, PAGE_SIZE, 0, P2P_MR_ACCESS_ALL);
+	for (i = 0; i < P2P_MR_MAX_PER_FD - 1 && !ret; i++)
+		ret = p2p_imp_ctx_reserve(ctx, &h);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	last = t_ctx_add(test, ctx, mr);
+	KUNIT_EXPECT_EQ(test, p2p_imp_ctx_reserve(ctx, &h), -ENOSPC);
+
+	/* A deregistration makes room for one more, and only one. */
+	got = p2p_imp_ctx_remove(ctx, last);
+	KUNIT_EXPECT_PTR_EQ(test, got, mr);
+	if (got)
+		p2p_imp_mr_put(got);
+	KUNIT_EXPECT_EQ(test, p2p_imp_ctx_reserve(ctx, &h), 0);
+	KUNIT_EXPECT_EQ(test, p2p_imp_ctx_reserve(ctx, &h), -ENOSPC);
+	/* So does a reservation given back. */
+	p2p_imp_ctx_unreserve(ctx, h);
+	KUNIT_EXPECT_EQ(test, p2p_imp_ctx_reserve(ctx, &h), 0);
+}
+
+/*
+ * An access that outlives move_notify's wait must be reported through
+ * p2p_imp_fence_stuck() (a WARN), and the invalidation still completes. The
+ * test thread plays the exporter, so that the report, stubbed out here, is
+ * seen instead of failing the run; a kthread holds the access.
+ */
+struct t_stuck {
+	struct p2p_imp_mr *mr;
+	int inflight;
+	int calls;
+};
+
+static void t_fence_stuck(struct p2p_imp_mr *mr, int inflight)
+{
+	struct t_stuck *st = kunit_get_current_test()->priv;
+
+	st->mr = mr;
+	st->inflight = inflight;
+	st->calls++;
+}
+
+struct t_holder {
+	struct p2p_imp_mr *mr;
+	struct completion held;
+	struct completion release;
+	struct task_struct *task;
+};
+
+static int t_holder_fn(void *data)
+{
+	struct t_holder *h = data;
+	struct dma_resv *resv = h->mr->dmabuf->resv;
+
+	dma_resv_lock(resv, NULL);
+	p2p_imp_fence_begin(h->mr);
+	dma_resv_unlock(resv);
+	complete(&h->held);
+	wait_for_completion(&h->release);
+	p2p_imp_fence_end(h->mr);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static void t_holder_stop(void *data)
+{
+	struct t_holder *h = data;
+
+	complete(&h->release);
+	kthread_stop(h->task);
+}
+
+static void t_restore_fence_timeout(void *unused)
+{
+	WRITE_ONCE(p2p_imp.fence_timeout, P2P_IMP_FENCE_TIMEOUT);
+}
+
+static void imp_fence_timeout_warns(struct kunit *test)
+{
+	struct fake_exp *fe = fake_exp_create(test, 1, true);
+	struct t_holder *h;
+	struct t_stuck *st;
+	struct p2p_imp_mr *mr;
+
+	h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
+	st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	mr = t_reg(test, fe, 0, PAGE_SIZE, 0, P2P_MR_ACCESS_ALL);
+	fe->watch = mr;
+
+	test->priv = st;
+	kunit_activate_static_stub(test, p2p_imp_fence_stuck, t_fence_stuck);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, t_restore_fence_timeout,
+						  NULL));
+	WRITE_ONCE(p2p_imp.fence_timeout, HZ / 10);
+
+	h->mr = mr;
+	init_completion(&h->held);
+	init_completion(&h->release);
+	h->task = kthread_run(t_holder_fn, h, "p2p_imp_holder");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h->task));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, t_holder_stop, h));
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&h->held, 5 * HZ));
+
+	fake_exp_move(fe);
+	KUNIT_EXPECT_EQ(test, st->calls, 1);
+	KUNIT_EXPECT_PTR_EQ(test, st->mr, mr);
+	KUNIT_EXPECT_EQ(test, st->inflight, 1);
+	/* The exporter cannot be refused: unmapped under the access. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&fe->unmap_inflight), 1);
+	KUNIT_EXPECT_EQ(test, t_query(mr).state, P2P_MR_STATE_INVALIDATED);
+}
+
+/*
+ * CPU accesses serialise per dma-buf, not globally: an exporter stalled in
+ * begin_cpu_access holds up its own buffer's MRs (which must not enter it
+ * together, see access.c), not another buffer's.
+ */
+struct t_xfer {
+	struct p2p_imp_mr *mr;
+	int ret;
+	u8 buf[16];
+	struct completion done;
+	struct task_struct *task;
+};
+
+static int t_xfer_fn(void *data)
+{
+	struct t_xfer *x = data;
+
+	x->ret = p2p_imp_mr_xfer(x->mr, 0, x->buf, sizeof(x->buf), false);
+	complete(&x->done);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+struct t_cpu_race {
+	struct completion gate;
+	struct t_xfer x[3];
+};
+
+/* Opens the gate first: a thread stopped behind it would never return. */
+static void t_cpu_race_stop(void *data)
+{
+	struct t_cpu_race *r = data;
+	unsigned int i;
+
+	complete_all(&r->gate);
+	for (i = 0; i < ARRAY_SIZE(r->x); i++)
+		if (!IS_ERR_OR_NULL(r->x[i].task))
+			kthread_stop(r->x[i].task);
+}
+
+static void t_xfer_start(struct kunit *test, struct t_xfer *x,
+			 struct p2p_imp_mr *mr)
+{
+	x->mr = mr;
+	init_completion(&x->done);
+	x->task = kthread_run(t_xfer_fn, x, "p2p_imp_xfer");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(x->task));
+}
+
+static void imp_cpu_access_lock_per_buffer(struct kunit *test)
+{
+	struct fake_exp *fa = fake_exp_create(test, 1, true);
+	struct fake_exp *fb = fake_exp_create(test, 1, true);
+	struct p2p_imp_mr *ma, *ma2, *mb;
+	unsigned long timeout;
+	struct t_cpu_race *r;
+
+	ma = t_reg(test, fa, 0, PAGE_SIZE, 0, P2P_MR_ACCESS_ALL);
+	ma2 = t_reg(test, fa, 0, PAGE_SIZE, 0, P2P_MR_ACCESS_ALL);
+	mb = t_reg(test, fb, 0, PAGE_SIZE, 0, P2P_MR_ACCESS_ALL);
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	init_completion(&r->gate);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, t_cpu_race_stop, r));
+
+	/* Buffer A's exporter stalls inside begin_cpu_access. */
+	WRITE_ONCE(fa->cpu_gate, &r->gate);
+	t_xfer_start(test, &r->x[0], ma);
+	timeout = jiffies + 5 * HZ;
+	while (!atomic_read(&fa->cpu_begins) && time_before(jiffies, timeout))
+		usleep_range(500, 1000);
+	KUNIT_ASSERT_EQ(test, atomic_read(&fa->cpu_begins), 1);
+
+	/* Buffer B goes ahead. */
+	t_xfer_start(test, &r->x[1], mb);
+	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&r->x[1].done,
+							    5 * HZ));
+	KUNIT_EXPECT_EQ(test, r->x[1].ret, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fb->cpu_begins), 1);
+
+	/* Another MR of buffer A waits its turn outside the exporter. */
+	t_xfer_start(test, &r->x[2], ma2);
+	KUNIT_EXPECT_FALSE(test, wait_for_completion_timeout(&r->x[2].done,
+							     HZ / 5));
+	KUNIT_EXPECT_EQ(test, atomic_read(&fa->cpu_begins), 1);
+
+	complete_all(&r->gate);
+	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&r->x[0].done,
+							    5 * HZ));
+	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&r->x[2].done,
+							    5 * HZ));
+	KUNIT_EXPECT_EQ(test, r->x[0].ret, 0);
+	KUNIT_EXPECT_EQ(test, r->x[2].ret, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fa->cpu_begins), 2);
+}
+
 static struct kunit_case imp_mr_cases[] = {
 	KUNIT_CASE(imp_reg_maps),
 	KUNIT_CASE(imp_reg_bad_args),
+	KUNIT_CASE(imp_reg_write_needs_writable_fd),
 	KUNIT_CASE(imp_invalidate_unmaps),
 	KUNIT_CASE(imp_access_remaps),
 	KUNIT_CASE(imp_access_rights_and_range),
@@ -469,6 +776,10 @@ static struct kunit_case imp_mr_cases[] = {
 	KUNIT_CASE(imp_fence_holds_unmap),
 	KUNIT_CASE(imp_release_inline),
 	KUNIT_CASE(imp_release_deferred),
+	KUNIT_CASE(imp_handles_not_reused),
+	KUNIT_CASE(imp_mrs_per_fd_capped),
+	KUNIT_CASE(imp_fence_timeout_warns),
+	KUNIT_CASE(imp_cpu_access_lock_per_buffer),
 	{}
 };
 
