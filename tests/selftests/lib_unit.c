@@ -4,8 +4,10 @@
  * size, range and BDF parsing, range building, debugfs and sysfs line
  * parsing, capability walks, error messages, the trigger table, the seeded
  * PRNG and the stress operation sequence it drives, percentiles, kernel
- * splat recognition, JSON string escaping), its device-free system helpers
- * (fd passing, fdinfo, small files) and the CLI's option parser. Needs no
+ * splat recognition, JSON string escaping, dma_buf/bufinfo parsing), its
+ * device-free system helpers (fd passing, fdinfo, small files), the CLI's
+ * option parser and the pure parts of fuzz (its errno table, the seeded
+ * drawing of calls, its model of how the kernel parses knob writes). Needs no
  * device and no root: make -C userspace test.
  */
 #include <dirent.h>
@@ -22,6 +24,7 @@
 
 #include "cli.h"
 #include "dmabuf_p2p.h"
+#include "fuzz.h"
 #include "tap.h"
 
 #define PG 4096ULL
@@ -1276,6 +1279,471 @@ static void kmsg_big_records(void)
 	ASSERT_EQ(hit, -EINVAL);
 }
 
+
+/* A device as fuzz_draw() sees it: 1 MiB BAR 2, an I/O BAR 0, PM and PCIe caps. */
+static const struct fuzz_geom fuzz_test_geom = {
+	.page = PG, .bar = 2, .bar_size = 1 << 20, .io_bar = 0, .empty_bar = 4,
+	.cfg_size = 4096, .pm = 0x40, .exp = 0x60, .af = 0, .threads = 4,
+};
+
+static void fuzz_errno_table(void)
+{
+	char buf[512];
+	int k, e;
+
+	for (k = 0; k < FK_NR; k++) {
+		const struct fuzz_kind_desc *d = fuzz_kind_desc(k);
+
+		ASSERT_TRUE(d && d->name && d->what && d->errs);
+		ASSERT_EQ(fuzz_kind_lookup(d->name), k);
+		/* Every kind allows something: success or at least one errno. */
+		ASSERT_TRUE(d->success || d->errs[0]);
+		for (e = 0; d->errs[e]; e++)
+			ASSERT_TRUE(d->errs[e] > 0 && d->errs[e] < 4096);
+		ASSERT_EQ(fuzz_allowed(k, 0), d->success);
+		/* Nothing allows an errno the kernel never returns from these calls. */
+		ASSERT_FALSE(fuzz_allowed(k, ENOEXEC));
+	}
+	ASSERT_EQ(fuzz_kind_lookup("no-such-kind"), -1);
+	ASSERT_FALSE(fuzz_allowed(FK_NR, 0));
+	ASSERT_STREQ(fuzz_kind_name(FK_NR), "?");
+
+	/* Strict where the arguments leave no choice. */
+	ASSERT_TRUE(fuzz_allowed(FK_CREATE, 0));
+	ASSERT_FALSE(fuzz_allowed(FK_CREATE, EINVAL));
+	ASSERT_FALSE(fuzz_allowed(FK_CREATE, ENODEV));
+	ASSERT_FALSE(fuzz_allowed(FK_FEAT_BADHDR, 0));
+	ASSERT_TRUE(fuzz_allowed(FK_FEAT_BADHDR, EINVAL));
+	ASSERT_FALSE(fuzz_allowed(FK_FEAT_BADHDR, ENOTTY));
+	ASSERT_TRUE(fuzz_allowed(FK_FEAT_REQ, E2BIG));
+	ASSERT_TRUE(fuzz_allowed(FK_FEAT_REQ, EOVERFLOW));
+	ASSERT_FALSE(fuzz_allowed(FK_FEAT_REQ, EFAULT));
+	ASSERT_TRUE(fuzz_allowed(FK_CFG_OOB, EFAULT));
+	ASSERT_FALSE(fuzz_allowed(FK_CFG_OOB, 0));
+	ASSERT_FALSE(fuzz_allowed(FK_CFG, EFAULT));
+	ASSERT_TRUE(fuzz_allowed(FK_REG, ENODEV));
+	ASSERT_TRUE(fuzz_allowed(FK_REG, EACCES));
+	ASSERT_FALSE(fuzz_allowed(FK_REG, EINVAL));
+	ASSERT_FALSE(fuzz_allowed(FK_REG, EBADF));
+	ASSERT_TRUE(fuzz_allowed(FK_REG_BAD, EINVAL));
+	ASSERT_FALSE(fuzz_allowed(FK_REG_UDMABUF, ENODEV));
+	ASSERT_FALSE(fuzz_allowed(FK_REG_NOTBUF, 0));
+	ASSERT_FALSE(fuzz_allowed(FK_REG_NOTBUF, EBADF));
+	ASSERT_TRUE(fuzz_allowed(FK_REG_BADFD, EBADF));
+	ASSERT_FALSE(fuzz_allowed(FK_REG_BADFD, 0));
+	ASSERT_TRUE(fuzz_allowed(FK_REG_ANYFD, 0));
+	ASSERT_TRUE(fuzz_allowed(FK_REG_ANYFD, EBADF));
+	ASSERT_FALSE(fuzz_allowed(FK_DEREG, ENOENT));
+	ASSERT_TRUE(fuzz_allowed(FK_DEREG_ANY, ENOENT));
+	ASSERT_FALSE(fuzz_allowed(FK_QUERY, EINVAL));
+	ASSERT_TRUE(fuzz_allowed(FK_ACCESS, EINTR));
+	ASSERT_FALSE(fuzz_allowed(FK_ACCESS, EFAULT));
+	ASSERT_FALSE(fuzz_allowed(FK_ACCESS, ENOENT));
+	ASSERT_TRUE(fuzz_allowed(FK_ACCESS_BAD, EFAULT));
+	ASSERT_TRUE(fuzz_allowed(FK_ACCESS_ANY, ENOENT));
+	ASSERT_FALSE(fuzz_allowed(FK_ACCESS, EIO));
+	ASSERT_TRUE(fuzz_allowed(FK_IMP_IOCTL, ENOTTY));
+	ASSERT_FALSE(fuzz_allowed(FK_IMP_IOCTL, 0));
+	ASSERT_TRUE(fuzz_allowed(FK_KNOB_EXP, ERANGE));
+	ASSERT_FALSE(fuzz_allowed(FK_KNOB_REVOKE, EINVAL));
+	ASSERT_TRUE(fuzz_allowed(FK_RACE_HELPER, ENOTTY));
+	ASSERT_FALSE(fuzz_allowed(FK_SHARE, EAGAIN));
+	/* Injected errnos reach only the calls that attach or map. */
+	ASSERT_TRUE(fuzz_kind_desc(FK_REG)->injectable);
+	ASSERT_TRUE(fuzz_kind_desc(FK_ACCESS)->injectable);
+	ASSERT_FALSE(fuzz_kind_desc(FK_CREATE)->injectable);
+	ASSERT_FALSE(fuzz_kind_desc(FK_DEREG)->injectable);
+
+	ASSERT_STREQ(fuzz_allowed_str(FK_REG_NOTBUF, buf, sizeof(buf)), "EINVAL E2BIG ENOSPC");
+	ASSERT_STREQ(fuzz_allowed_str(FK_DEREG, buf, sizeof(buf)), "OK");
+	ASSERT_STREQ(fuzz_allowed_str(FK_CFG_OOB, buf, sizeof(buf)), "EFAULT");
+	/* The table's macros repeat errnos: each is said once. */
+	fuzz_allowed_str(FK_ACCESS_ANY, buf, sizeof(buf));
+	ASSERT_TRUE(strstr(buf, "OK ENODEV") == buf);
+	ASSERT_TRUE(strstr(buf, "ENOENT"));
+	ASSERT_TRUE(strstr(strstr(buf, "EINVAL") + 1, " EINVAL ") == NULL);
+	ASSERT_TRUE(strstr(buf, "+ armed fail_next_*"));
+	/* A buffer too small is cut, still terminated. */
+	fuzz_allowed_str(FK_ACCESS_ANY, buf, 8);
+	ASSERT_TRUE(strlen(buf) < 8);
+}
+
+static void fuzz_kstrto_model(void)
+{
+	uint64_t u;
+
+	ASSERT_EQ(fuzz_kstrtoull("0", &u), 0);
+	ASSERT_EQ(u, 0);
+	ASSERT_EQ(fuzz_kstrtoull("0x10", &u), 0);
+	ASSERT_EQ(u, 16);
+	ASSERT_EQ(fuzz_kstrtoull("010", &u), 0);
+	ASSERT_EQ(u, 8);
+	ASSERT_EQ(fuzz_kstrtoull("+5", &u), 0);
+	ASSERT_EQ(u, 5);
+	ASSERT_EQ(fuzz_kstrtoull("5\n", &u), 0);
+	ASSERT_EQ(u, 5);
+	ASSERT_TRUE(fuzz_kstrtoull("18446744073709551615", &u) == 0 && u == UINT64_MAX);
+	ASSERT_EQ(fuzz_kstrtoull("18446744073709551616", &u), -ERANGE);
+	ASSERT_EQ(fuzz_kstrtoull("0x10000000000000000", &u), -ERANGE);
+	ASSERT_EQ(fuzz_kstrtoull("08", &u), -EINVAL);
+	ASSERT_EQ(fuzz_kstrtoull("0x", &u), -EINVAL);
+	ASSERT_EQ(fuzz_kstrtoull("5\n\n", &u), -EINVAL);
+	ASSERT_EQ(fuzz_kstrtoull("", &u), -EINVAL);
+	ASSERT_EQ(fuzz_kstrtoull(" 1", &u), -EINVAL);
+	ASSERT_EQ(fuzz_kstrtoull("1 ", &u), -EINVAL);
+	ASSERT_EQ(fuzz_kstrtoull("-1", &u), -EINVAL);
+	ASSERT_EQ(fuzz_kstrtoull("+-1", &u), -EINVAL);
+
+	ASSERT_EQ(fuzz_kstrtoull("9223372036854775808", &u), 0);
+	ASSERT_EQ(u, 1ULL << 63);
+	ASSERT_EQ(fuzz_kstrtoull("0X1f", &u), 0);
+	ASSERT_EQ(u, 31);
+}
+
+static const struct fuzz_knob *knob(const char *name, bool importer)
+{
+	const struct fuzz_knob *k;
+	size_t n, i;
+
+	k = fuzz_knobs(&n);
+	for (i = 0; i < n; i++)
+		if (!strcmp(k[i].name, name) && k[i].importer == importer)
+			return &k[i];
+	return NULL;
+}
+
+static void fuzz_knob_effects(void)
+{
+	const struct fuzz_knob *delay = knob("release_delay_ms", false);
+	const struct fuzz_knob *hold = knob("revoke_hold_ms", false);
+	const struct fuzz_knob *notify = knob("move_notify_delay_ms", true);
+	const struct fuzz_knob *fmap = knob("fail_next_map", true);
+	const struct fuzz_knob *revoke = knob("revoke", false);
+	const struct fuzz_knob *bufs = knob("buffers", false);
+	const struct fuzz_knob *rel = knob("releases", false);
+	const struct fuzz_knob *k;
+	size_t n, i;
+	int64_t v;
+
+	ASSERT_TRUE(delay && hold && notify && fmap && revoke && bufs && rel);
+	k = fuzz_knobs(&n);
+	for (i = 0; i < n; i++)
+		ASSERT_TRUE(strcmp(k[i].name, "bug_sync_put"));
+	ASSERT_TRUE(delay->sleeps && hold->sleeps && notify->sleeps);
+
+	ASSERT_EQ(fuzz_knob_effect(delay, "50", 2, &v), 0);
+	ASSERT_EQ(v, 50);
+	ASSERT_EQ(fuzz_knob_effect(delay, "10001", 5, &v), -EINVAL);
+	ASSERT_EQ(fuzz_knob_effect(delay, "18446744073709551616", 20, &v), -ERANGE);
+	ASSERT_EQ(fuzz_knob_effect(delay, "1\0" "99", 4, &v), 0);
+	ASSERT_EQ(v, 1);
+	/* simple_attr_write() reads 23 bytes: the trailing 5 is never seen. */
+	ASSERT_EQ(fuzz_knob_effect(delay, "0000000000000000000000000005", 28, &v), 0);
+	ASSERT_EQ(v, 0);
+	/* The importer's knobs are capped too; u32 knobs keep the low half. */
+	ASSERT_EQ(fuzz_knob_effect(notify, "4294967346", 10, &v), -EINVAL);
+	ASSERT_EQ(fuzz_knob_effect(notify, "10000", 5, &v), 0);
+	ASSERT_EQ(v, 10000);
+	ASSERT_EQ(fuzz_knob_effect(notify, "-1", 2, &v), -EINVAL);
+	ASSERT_EQ(fuzz_knob_effect(fmap, "4095", 4, &v), 0);
+	ASSERT_EQ(v, 4095);
+	ASSERT_EQ(fuzz_knob_effect(fmap, "4096", 4, &v), -EINVAL);
+	ASSERT_EQ(fuzz_knob_effect(fmap, "-4095", 5, &v), -EINVAL);
+	ASSERT_EQ(fuzz_knob_effect(knob("skip_p2p_distance", false), "4294967297", 10, &v), 0);
+	ASSERT_EQ(v, 1);
+	ASSERT_EQ(fuzz_knob_effect(revoke, "on", 2, &v), 0);
+	ASSERT_EQ(v, 1);
+	ASSERT_EQ(fuzz_knob_effect(revoke, "of", 2, &v), 0);
+	ASSERT_EQ(v, 0);
+	ASSERT_EQ(fuzz_knob_effect(revoke, "1garbage", 8, &v), 0);
+	ASSERT_EQ(v, 1);
+	ASSERT_EQ(fuzz_knob_effect(revoke, "x", 1, &v), -EINVAL);
+	ASSERT_EQ(fuzz_knob_effect(revoke, "", 0, &v), -EINVAL);
+	ASSERT_EQ(fuzz_knob_effect(bufs, "0", 1, &v), -EINVAL);
+	ASSERT_EQ(fuzz_knob_effect(rel, "whatever", 8, &v), 0);
+
+	ASSERT_TRUE(fuzz_knob_safe(delay, "50", 2));
+	ASSERT_FALSE(fuzz_knob_safe(delay, "51", 2));
+	ASSERT_FALSE(fuzz_knob_safe(notify, "51", 2));
+	ASSERT_TRUE(fuzz_knob_safe(notify, "4294967295", 10));	/* refused */
+	ASSERT_TRUE(fuzz_knob_safe(delay, "99999", 5));	/* refused by the kernel */
+	ASSERT_TRUE(fuzz_knob_safe(fmap, "4095", 4));	/* does not sleep */
+}
+
+/* What the generator writes never makes a knob sleep too long, and varies. */
+static void fuzz_knob_values_safe(void)
+{
+	const struct fuzz_knob *k;
+	struct p2p_prng p;
+	size_t n, i;
+	int j;
+
+	k = fuzz_knobs(&n);
+	p2p_prng_seed(&p, 7, 0);
+	for (i = 0; i < n; i++) {
+		unsigned int accepted = 0, refused = 0;
+
+		for (j = 0; j < 20000; j++) {
+			uint64_t w[FUZZ_WORDS];
+			struct fuzz_bits b = { .w = w };
+			char val[FUZZ_KNOB_VAL];
+			size_t len, x;
+			int64_t v;
+
+			for (x = 0; x < FUZZ_WORDS; x++)
+				w[x] = p2p_prng_next(&p);
+			fuzz_knob_value(&k[i], &b, val, sizeof(val), &len);
+			ASSERT_TRUE(len < sizeof(val));
+			ASSERT_TRUE(fuzz_knob_safe(&k[i], val, len));
+			if (fuzz_knob_effect(&k[i], val, len, &v)) {
+				refused++;
+				continue;
+			}
+			accepted++;
+			if (k[i].sleeps)
+				ASSERT_TRUE(v >= 0 && v <= FUZZ_SLEEP_MAX_MS);
+		}
+		if (k[i].parse == KP_NONE) {
+			ASSERT_EQ(accepted, 0);
+		} else if (k[i].parse != KP_ANY) {
+			ASSERT_GT(accepted, 1000);
+			ASSERT_GT(refused, 1000);
+		}
+	}
+}
+
+static bool feature_header_refused(const struct fuzz_feature *f)
+{
+	uint32_t fl = f->flags, dir = fl & (VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET);
+	uint32_t known = VFIO_DEVICE_FEATURE_MASK | VFIO_DEVICE_FEATURE_GET |
+			 VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_PROBE;
+	size_t hdr = sizeof(struct vfio_device_feature);
+
+	/* vfio_ioctl_device_feature(), then vfio_check_feature() for DMA_BUF. */
+	if (f->argsz < hdr || (fl & ~known))
+		return true;
+	if (!(fl & VFIO_DEVICE_FEATURE_PROBE) && dir == (VFIO_DEVICE_FEATURE_GET |
+							 VFIO_DEVICE_FEATURE_SET))
+		return true;
+	if ((fl & VFIO_DEVICE_FEATURE_MASK) != VFIO_DEVICE_FEATURE_DMA_BUF)
+		return false;
+	return (dir & ~VFIO_DEVICE_FEATURE_GET) || !dir ||
+	       f->argsz - hdr < sizeof(struct vfio_device_feature_dma_buf);
+}
+
+#define FUZZ_N	200000
+
+static void fuzz_draw_sequence(void)
+{
+	static struct fuzz_call a, b;
+	struct p2p_prng p1, p2, p3, ref;
+	unsigned int seen_ops = 0, max_bits = 0, bits, i, x, diff = 0;
+	unsigned int seen_feat = 0;
+	char str[512];
+	size_t nk;
+
+	p2p_prng_seed(&p1, 1234, 0);
+	p2p_prng_seed(&p2, 1234, 0);
+	p2p_prng_seed(&p3, 1234, 1);
+	p2p_prng_seed(&ref, 1234, 0);
+	for (i = 0; i < FUZZ_N; i++) {
+		bits = fuzz_draw(&p1, &fuzz_test_geom, &a);
+		fuzz_draw(&p2, &fuzz_test_geom, &b);
+		/* Same seed and stream: the same call, byte for byte. */
+		ASSERT_EQ(memcmp(&a, &b, sizeof(a)), 0);
+		/* Exactly FUZZ_WORDS numbers per call, whatever the call. */
+		for (x = 0; x < FUZZ_WORDS; x++)
+			p2p_prng_next(&ref);
+		ASSERT_EQ(memcmp(&p1, &ref, sizeof(ref)), 0);
+		if (bits > max_bits)
+			max_bits = bits;
+		seen_ops |= 1u << a.op;
+		fuzz_draw(&p3, &fuzz_test_geom, &b);
+		diff += a.op != b.op;
+
+		fuzz_call_str(&a, str, sizeof(str));
+		x = strlen(fuzz_op_name(a.op));
+		ASSERT_TRUE(!strncmp(str, fuzz_op_name(a.op), x) && str[x] == ' ');
+		switch (a.op) {
+		case FOP_CREATE: {
+			uint64_t total = 0;
+
+			ASSERT_TRUE(a.create.nr >= 1 && a.create.nr <= FUZZ_CREATE_MAX);
+			ASSERT_LT(a.create.slot, FUZZ_NBUF);
+			ASSERT_EQ(p2p_ranges_validate(a.create.r, a.create.nr,
+						      fuzz_test_geom.bar_size, PG), 0);
+			ASSERT_EQ(p2p_ranges_total(a.create.r, a.create.nr, &total), 0);
+			ASSERT_LE(total, fuzz_test_geom.bar_size);
+			ASSERT_EQ(a.create.open_flags & ~(O_ACCMODE | O_CLOEXEC), 0);
+			ASSERT_NE(a.create.open_flags & O_ACCMODE, O_ACCMODE);
+			break;
+		}
+		case FOP_FEATURE:
+			seen_feat |= 1u << a.feature.kind;
+			ASSERT_LE(a.feature.nfill, FUZZ_FEAT_RANGES);
+			if (a.feature.kind == FK_FEAT_BADHDR)
+				ASSERT_TRUE(feature_header_refused(&a.feature));
+			if (a.feature.kind == FK_FEAT_REQ)
+				ASSERT_EQ(a.feature.flags, VFIO_DEVICE_FEATURE_GET |
+					  VFIO_DEVICE_FEATURE_DMA_BUF);
+			if (a.feature.kind == FK_FEAT_PROBE)
+				ASSERT_TRUE(a.feature.flags & VFIO_DEVICE_FEATURE_PROBE);
+			if (a.feature.kind == FK_FEAT_OTHER)
+				ASSERT_NE(a.feature.flags & VFIO_DEVICE_FEATURE_MASK,
+					  VFIO_DEVICE_FEATURE_DMA_BUF);
+			break;
+		case FOP_CFG:
+			if (a.cfg.oob)
+				ASSERT_GT(a.cfg.off + a.cfg.len, fuzz_test_geom.cfg_size);
+			else
+				ASSERT_LE(a.cfg.off + a.cfg.len, fuzz_test_geom.cfg_size);
+			ASSERT_TRUE(a.cfg.len >= 1 && a.cfg.len <= 8);
+			break;
+		case FOP_KNOB:
+			ASSERT_TRUE(fuzz_knob_safe(&fuzz_knobs(&nk)[a.knob.knob], a.knob.val,
+						   a.knob.len));
+			break;
+		case FOP_IMP_IOCTL:
+			if (a.ioctl.variant == IOC_UNKNOWN)
+				ASSERT_TRUE(_IOC_TYPE(a.ioctl.cmd) != P2P_IMPORTER_TYPE ||
+					    _IOC_NR(a.ioctl.cmd) > 3);
+			if (a.ioctl.variant == IOC_ALIAS) {
+				ASSERT_EQ(_IOC_TYPE(a.ioctl.cmd), P2P_IMPORTER_TYPE);
+				ASSERT_LE(_IOC_NR(a.ioctl.cmd), 3);
+				ASSERT_TRUE(a.ioctl.cmd != P2P_IOC_REG_MR &&
+					    a.ioctl.cmd != P2P_IOC_DEREG_MR &&
+					    a.ioctl.cmd != P2P_IOC_QUERY_MR &&
+					    a.ioctl.cmd != P2P_IOC_ACCESS_MR);
+			}
+			break;
+		case FOP_DMABUF_MISC:
+			ASSERT_LT(strlen(a.misc.name), FUZZ_NAME_MAX);
+			ASSERT_EQ(strlen(a.misc.name) >= 32, a.misc.what == MISC_NAME_LONG);
+			break;
+		case FOP_RACE:
+			ASSERT_LT(a.race.after, a.race.iters);
+			ASSERT_LE(a.race.iters, 64);
+			break;
+		case FOP_SIGNAL:
+			ASSERT_LT(a.target, fuzz_test_geom.threads);
+			break;
+		default:
+			break;
+		}
+	}
+	/* Every operation comes up, even the rare ones, and stays in its words. */
+	ASSERT_EQ(seen_ops, (1u << FOP_NR) - 1);
+	ASSERT_EQ(seen_feat, (1u << FK_FEAT_PROBE) | (1u << FK_FEAT_BADHDR) |
+		  (1u << FK_FEAT_OTHER) | (1u << FK_FEAT_REQ));
+	ASSERT_LE(max_bits, 64 * (FUZZ_WORDS - 1));
+	/* Another stream (worker), another sequence. */
+	ASSERT_GT(diff, FUZZ_N / 2);
+}
+
+/*
+ * Which call comes next depends on the stream alone: another device
+ * changes the arguments, never the operations or their number of draws.
+ */
+static void fuzz_draw_independent_of_device(void)
+{
+	struct fuzz_geom other = fuzz_test_geom;
+	static struct fuzz_call a, b;
+	struct p2p_prng p1, p2;
+	int i;
+
+	other.bar_size = 16 * PG;
+	other.bar = 0;
+	other.io_bar = -1;
+	other.pm = other.exp = 0;
+	other.cfg_size = 256;
+	other.threads = 1;
+	p2p_prng_seed(&p1, 99, 0);
+	p2p_prng_seed(&p2, 99, 0);
+	for (i = 0; i < 20000; i++) {
+		fuzz_draw(&p1, &fuzz_test_geom, &a);
+		fuzz_draw(&p2, &other, &b);
+		ASSERT_EQ(a.op, b.op);
+		ASSERT_EQ(memcmp(&p1, &p2, sizeof(p1)), 0);
+		if (b.op == FOP_CFG)
+			ASSERT_TRUE(b.cfg.oob || b.cfg.off + b.cfg.len <= 256);
+		if (b.op == FOP_SIGNAL)
+			ASSERT_EQ(b.target, 0);
+	}
+}
+
+static void bufinfo_parse(void)
+{
+	static const char text[] =
+		"\nDma-buf Objects:\n"
+		"size    \tflags   \tmode    \tcount   \texp_name\tino     \tname\n"
+		"00004096\t00080002\t00080007\t00000003\tdmabuf_p2p_exp\t00012345\t<none>\n"
+		"\tkernel fence: stub signalled\n"
+		"\tAttached Devices:\n"
+		"\tdmabuf_p2p_imp\n"
+		"Total 1 devices attached\n\n"
+		"00008192\t00080002\t00080007\t00000001\tudmabuf\t00012399\tmy\tname\n"
+		"\tAttached Devices:\n"
+		"Total 0 devices attached\n\n"
+		"\nTotal 2 objects, 12288 bytes\n";
+	struct p2p_bufinfo b[4];
+
+	ASSERT_EQ(p2p_parse_bufinfo(text, b, 4), 2);
+	ASSERT_EQ(b[0].ino, 12345);
+	ASSERT_EQ(b[0].size, 4096);
+	ASSERT_STREQ(b[0].exp_name, "dmabuf_p2p_exp");
+	ASSERT_EQ(b[0].attached, 1);
+	ASSERT_EQ(b[1].ino, 12399);
+	ASSERT_STREQ(b[1].exp_name, "udmabuf");
+	ASSERT_EQ(b[1].attached, 0);
+	/* Counting only, and a list too short for all. */
+	ASSERT_EQ(p2p_parse_bufinfo(text, NULL, 0), 2);
+	ASSERT_EQ(p2p_parse_bufinfo(text, b, 1), 2);
+	ASSERT_EQ(b[0].attached, 1);
+	ASSERT_EQ(p2p_parse_bufinfo("", b, 4), 0);
+	ASSERT_EQ(p2p_parse_bufinfo("\nTotal 0 objects, 0 bytes\n", b, 4), 0);
+}
+
+static void cli_fuzz_opts(void)
+{
+	static struct cli_opts o;
+	char err[256];
+
+	ASSERT_EQ(parse(&o, err, "fuzz", END), 0);
+	ASSERT_EQ(o.cmd, CMD_FUZZ);
+	ASSERT_EQ(o.calls, FUZZ_DEFAULT_CALLS);
+	ASSERT_EQ(o.duration_s, FUZZ_DEFAULT_S);
+	ASSERT_EQ(o.threads, FUZZ_DEFAULT_THREADS);
+	ASSERT_FALSE(o.seed_set);
+	ASSERT_EQ(parse(&o, err, "fuzz", "--seed", "42", "--calls", "5000", "--threads", "4",
+			"--tap", END), 0);
+	ASSERT_EQ(o.seed, 42);
+	ASSERT_EQ(o.calls, 5000);
+	/* --calls alone: no time limit. */
+	ASSERT_EQ(o.duration_s, CLI_MAX_DURATION_S);
+	ASSERT_EQ(o.threads, 4);
+	ASSERT_TRUE(o.tap);
+	/* --duration alone: no call limit. */
+	ASSERT_EQ(parse(&o, err, "fuzz", "--duration=20", "--json", "-b", "2", END), 0);
+	ASSERT_EQ(o.duration_s, 20);
+	ASSERT_EQ(o.calls, FUZZ_MAX_CALLS);
+	ASSERT_TRUE(o.json && o.bar_set && o.bar == 2);
+	ASSERT_EQ(parse(&o, err, "fuzz", "--calls", "10", "--duration", "3", END), 0);
+	ASSERT_TRUE(o.calls == 10 && o.duration_s == 3);
+
+	ASSERT_EQ(parse(&o, err, "fuzz", "--calls", "0", END), -1);
+	ASSERT_TRUE(strstr(err, "--calls"));
+	ASSERT_EQ(parse(&o, err, "fuzz", "--calls", "x", END), -1);
+	ASSERT_EQ(parse(&o, err, "fuzz", "--ops", "create", END), -1);
+	ASSERT_TRUE(strstr(err, "does not apply"));
+	ASSERT_EQ(parse(&o, err, "stress", "--calls", "5", END), -1);
+	ASSERT_EQ(parse(&o, err, "fuzz", "--json", "--tap", END), -1);
+	ASSERT_EQ(parse(&o, err, "fuzz", "extra", END), -1);
+	/* Stress keeps its own defaults. */
+	ASSERT_EQ(parse(&o, err, "stress", END), 0);
+	ASSERT_EQ(o.threads, STRESS_DEFAULT_THREADS);
+	ASSERT_EQ(o.duration_s, STRESS_DEFAULT_S);
+}
+
 static const struct tap_case cases[] = {
 	TAP_CASE(parse_u64_good),
 	TAP_CASE(parse_u64_bad),
@@ -1311,6 +1779,14 @@ static const struct tap_case cases[] = {
 	TAP_CASE(fdpass_extra_fds),
 	TAP_CASE(cli_json_depth),
 	TAP_CASE(kmsg_big_records),
+	TAP_CASE(fuzz_errno_table),
+	TAP_CASE(fuzz_kstrto_model),
+	TAP_CASE(fuzz_knob_effects),
+	TAP_CASE(fuzz_knob_values_safe),
+	TAP_CASE(fuzz_draw_sequence),
+	TAP_CASE(fuzz_draw_independent_of_device),
+	TAP_CASE(bufinfo_parse),
+	TAP_CASE(cli_fuzz_opts),
 };
 
 int main(int argc, char **argv)

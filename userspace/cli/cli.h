@@ -21,6 +21,7 @@ enum cli_cmd {
 	CMD_REVOKE = 1 << 2,
 	CMD_SCENARIO = 1 << 3,
 	CMD_STRESS = 1 << 4,
+	CMD_FUZZ = 1 << 5,
 };
 
 /* What a stress worker can do; --ops names them, in this order. */
@@ -44,6 +45,11 @@ enum stress_op {
 #define STRESS_DEFAULT_S	60
 #define STRESS_DEFAULT_THREADS	4
 #define SCENARIO_DEFAULT_S	3	/* each race scenario */
+/* fuzz: --calls N or --duration S, whichever ends first; one thread replays exactly. */
+#define FUZZ_DEFAULT_CALLS	100000
+#define FUZZ_DEFAULT_S		60
+#define FUZZ_DEFAULT_THREADS	1
+#define FUZZ_MAX_CALLS		(1ULL << 40)
 
 struct cli_opts {
 	enum cli_cmd cmd;
@@ -69,6 +75,8 @@ struct cli_opts {
 	bool seed_set;
 	uint64_t seed;
 	unsigned int ops_mask;
+	bool calls_set;
+	uint64_t calls;
 };
 
 /* opts.c: no side effects, unit-tested on the host */
@@ -133,5 +141,6 @@ int cmd_revoke(const struct cli_opts *o, const char *bdf);
 int cmd_scenario(const struct cli_opts *o, const char *bdf);
 void scenario_list(FILE *f);
 int cmd_stress(const struct cli_opts *o, const char *bdf);
+int cmd_fuzz(const struct cli_opts *o, const char *bdf);
 
 #endif /* DMABUF_P2P_CLI_H */

@@ -68,6 +68,9 @@ int main(int argc, char **argv)
 	case CMD_STRESS:
 		ret = cmd_stress(o, bdf);
 		break;
+	case CMD_FUZZ:
+		ret = cmd_fuzz(o, bdf);
+		break;
 	default:
 		ret = CLI_FAIL;
 	}

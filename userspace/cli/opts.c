@@ -10,13 +10,14 @@
 
 #include "cli.h"
 
-#define CMD_ALL (CMD_INFO | CMD_CREATE | CMD_REVOKE | CMD_SCENARIO | CMD_STRESS)
-#define CMD_RUNS (CMD_SCENARIO | CMD_STRESS)
+#define CMD_ALL (CMD_INFO | CMD_CREATE | CMD_REVOKE | CMD_SCENARIO | CMD_STRESS | CMD_FUZZ)
+#define CMD_RUNS (CMD_SCENARIO | CMD_STRESS | CMD_FUZZ)
+#define CMD_SEEDED (CMD_STRESS | CMD_FUZZ)
 
 enum opt_id {
 	OPT_DEVICE, OPT_HELP, OPT_BAR, OPT_REGION, OPT_RANGE, OPT_TRIGGER,
 	OPT_MR, OPT_HOLD, OPT_NO_IMPORTER, OPT_JSON, OPT_TAP, OPT_LIST,
-	OPT_DURATION, OPT_THREADS, OPT_SEED, OPT_OPS,
+	OPT_DURATION, OPT_THREADS, OPT_SEED, OPT_OPS, OPT_CALLS,
 };
 
 struct opt_def {
@@ -33,7 +34,7 @@ static const struct opt_def defs[] = {
 	  "-d, --device BDF      PCI device (default: $DMABUF_P2P_DEVICE)" },
 	{ "help", 'h', false, CMD_ALL, OPT_HELP,
 	  "-h, --help            this text" },
-	{ "bar", 'b', true, CMD_CREATE | CMD_REVOKE, OPT_BAR,
+	{ "bar", 'b', true, CMD_CREATE | CMD_REVOKE | CMD_FUZZ, OPT_BAR,
 	  "-b, --bar N           BAR 0..5 (default: the largest memory BAR)" },
 	{ "region", 0, true, CMD_CREATE, OPT_REGION,
 	  "    --region N        raw vfio region index, valid or not (pokes the uAPI)" },
@@ -58,12 +59,16 @@ static const struct opt_def defs[] = {
 	  "    --list            list the scenarios and exit" },
 	{ "duration", 0, true, CMD_RUNS, OPT_DURATION,
 	  "    --duration S      seconds: of each race scenario (default 3), of the\n"
-	  "                        stress run (default 60)" },
+	  "                        stress run (default 60); fuzz: at most this long\n"
+	  "                        (default 60, none with --calls alone)" },
 	{ "threads", 0, true, CMD_RUNS, OPT_THREADS,
-	  "    --threads N       worker threads (default 4, at most 64)" },
-	{ "seed", 0, true, CMD_STRESS, OPT_SEED,
+	  "    --threads N       worker threads (default 4, fuzz 1; at most 64)" },
+	{ "seed", 0, true, CMD_SEEDED, OPT_SEED,
 	  "    --seed X          PRNG seed: same seed, same operation sequence\n"
 	  "                        (default: from the clock, printed)" },
+	{ "calls", 0, true, CMD_FUZZ, OPT_CALLS,
+	  "    --calls N         calls to make, split over the threads (default\n"
+	  "                        100000; none with --duration alone)" },
 	{ "ops", 0, true, CMD_STRESS, OPT_OPS,
 	  "    --ops LIST        comma-separated mix of create,share,register,access,\n"
 	  "                        revoke,unrevoke,reset,close,exit (default: all)" },
@@ -91,6 +96,7 @@ static const struct {
 	{ "revoke", CMD_REVOKE, "fire a revoke trigger at a live buffer and check the result" },
 	{ "scenario", CMD_SCENARIO, "run a lifetime scenario by name, or all of them" },
 	{ "stress", CMD_STRESS, "seeded random mix of operations from many threads" },
+	{ "fuzz", CMD_FUZZ, "seeded random calls, valid and invalid, at every entry point" },
 };
 
 const char *cli_cmd_name(enum cli_cmd cmd)
@@ -246,6 +252,13 @@ static int apply(struct cli_opts *o, const struct opt_def *d, const char *val,
 		if (cli_parse_ops(val, &o->ops_mask, err, errlen))
 			return -1;
 		break;
+	case OPT_CALLS:
+		if (p2p_parse_u64(val, &v) || !v || v > FUZZ_MAX_CALLS)
+			return fail(err, errlen, "--calls: bad count '%s' (1..%llu)", val,
+				    (unsigned long long)FUZZ_MAX_CALLS);
+		o->calls = v;
+		o->calls_set = true;
+		break;
 	}
 	return 0;
 }
@@ -331,6 +344,15 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 		return fail(err, errlen, "--json does not apply to --list");
 	if (o->cmd == CMD_SCENARIO && !o->scenario && !o->list)
 		return fail(err, errlen, "scenario needs a NAME, 'all' or --list");
+	if (o->cmd == CMD_FUZZ) {
+		/* Whichever limit was given alone is the only one. */
+		if (!o->threads)
+			o->threads = FUZZ_DEFAULT_THREADS;
+		if (!o->calls_set)
+			o->calls = o->duration_set ? FUZZ_MAX_CALLS : FUZZ_DEFAULT_CALLS;
+		if (!o->duration_set)
+			o->duration_s = o->calls_set ? CLI_MAX_DURATION_S : FUZZ_DEFAULT_S;
+	}
 	if (!o->threads)
 		o->threads = STRESS_DEFAULT_THREADS;
 	if (!o->duration_s)
@@ -371,5 +393,11 @@ void cli_usage(FILE *f, enum cli_cmd cmd)
 	if (cmd == CMD_STRESS)
 		fprintf(f, "  TERM=dumb          progress as a plain line every 5 s, not a live\n"
 			   "                     line (also when stdout is not a terminal)\n");
+	if (cmd == CMD_FUZZ)
+		fprintf(f, "\nEvery result must be success or an errno the call may return; the\n"
+			   "summary has a table of results by errno per kind of call, every\n"
+			   "unexpected one with its arguments, kernel splats, and what the run\n"
+			   "left behind. Replay: the same --seed and --calls with --threads 1\n"
+			   "make the same calls.\n");
 	fprintf(f, "\nexit status: 0 pass, 1 fail, 4 skip (device or feature absent)\n");
 }

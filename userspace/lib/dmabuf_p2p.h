@@ -227,6 +227,19 @@ int p2p_imp_knob_set(const char *name, long val);
 int p2p_knob_revoke(const char *bdf, bool revoke);
 void p2p_knobs_reset(const char *const *bdfs, size_t n);
 
+/* bufinfo.c: the dma-buf core's list of every live buffer (debugfs) */
+#define P2P_DMABUF_BUFINFO "/sys/kernel/debug/dma_buf/bufinfo"
+
+struct p2p_bufinfo {
+	uint64_t ino;
+	uint64_t size;
+	char exp_name[32];
+	unsigned int attached;	/* attachments: importers holding it mapped or not */
+};
+
+int p2p_parse_bufinfo(const char *text, struct p2p_bufinfo *arr, int max);
+int p2p_bufinfo_list(struct p2p_bufinfo *arr, int max);
+
 /* module.c */
 int p2p_module_unload(const char *name);
 int p2p_module_load(const char *path, const char *params);
