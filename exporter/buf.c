@@ -22,6 +22,19 @@
 
 static const struct dma_buf_ops p2p_exp_dmabuf_ops;
 
+/*
+ * Makes each map (with its dma_mapping_error() checks) and each unmap one
+ * step across all buffers. Without an IOMMU, two buffers over the same BAR
+ * bytes map to the same DMA address for the same importer, and DMA-API
+ * debugging matches a check or an unmap to its mapping by (device,
+ * address) alone: an unmap of one buffer that lands between another's map
+ * and its check takes the unchecked entry and reports "failed to check map
+ * error" for a mapping that was checked (the uAPI fuzzer hit this). The
+ * innermost lock: taken under the resv lock, nothing but DMA API calls
+ * under it.
+ */
+static DEFINE_MUTEX(p2p_exp_dma_lock);
+
 struct p2p_exp_buf *p2p_exp_buf_from_dmabuf(struct dma_buf *dmabuf)
 {
 	return dmabuf->ops == &p2p_exp_dmabuf_ops ? dmabuf->priv : NULL;
@@ -138,6 +151,8 @@ static void p2p_exp_unmap_sg(struct device *dev, struct scatterlist *sgl,
 	struct scatterlist *sg;
 	unsigned int i;
 
+	lockdep_assert_held(&p2p_exp_dma_lock);
+
 	for_each_sg(sgl, sg, n, i)
 		dma_unmap_resource(dev, sg_dma_address(sg), sg_dma_len(sg),
 				   dir, DMA_ATTR_SKIP_CPU_SYNC);
@@ -187,6 +202,7 @@ static struct sg_table *p2p_exp_map_ranges(struct device *dev,
 	if (ret)
 		goto err_free;
 
+	mutex_lock(&p2p_exp_dma_lock);
 	sg = sgt->sgl;
 	for (i = 0; i < nr_ranges; i++) {
 		u64 off = 0;
@@ -213,10 +229,12 @@ static struct sg_table *p2p_exp_map_ranges(struct device *dev,
 			sg = sg_next(sg);
 		}
 	}
+	mutex_unlock(&p2p_exp_dma_lock);
 	return sgt;
 
 err_unmap:
 	p2p_exp_unmap_sg(dev, sgt->sgl, mapped, dir);
+	mutex_unlock(&p2p_exp_dma_lock);
 	sg_free_table(sgt);
 err_free:
 	kfree(sgt);
@@ -253,7 +271,9 @@ static struct sg_table *p2p_exp_map(struct dma_buf_attachment *attach,
 static void p2p_exp_unmap(struct dma_buf_attachment *attach,
 			  struct sg_table *sgt, enum dma_data_direction dir)
 {
+	mutex_lock(&p2p_exp_dma_lock);
 	p2p_exp_unmap_sg(attach->dev, sgt->sgl, sgt->nents, dir);
+	mutex_unlock(&p2p_exp_dma_lock);
 	sg_free_table(sgt);
 	kfree(sgt);
 }

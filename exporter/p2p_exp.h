@@ -16,6 +16,8 @@
  *   *p2p_exp_provider.lock       vfio's memory_lock: MMIO state, buffer list
  *   dma_buf.resv                 a buffer's revoked flag, its attachments
  *   importer locks               taken by move_notify
+ *   p2p_exp_dma_lock             (buf.c) one map or unmap of DMA addresses;
+ *                                innermost, only DMA API calls under it
  *
  * vfio core calls open_device/close_device with dev_set->lock held and takes
  * memory_lock below it; those two callbacks therefore take only memory_lock,

@@ -127,18 +127,24 @@ if want distro; then
 fi
 
 # The VM boots, longest first so two VMs stay busy side by side. A profile
-# is split in two boots (KUnit + selftests | CLI scenarios + stress) that
-# run in parallel. Timeouts are about three times what each boot takes on
+# is split in boots (fuzzer | KUnit + selftests | CLI scenarios + stress)
+# that run in parallel. Timeouts are about three times what each boot takes on
 # an idle 2-core host; the console watcher ends a boot within seconds of a
 # fatal kernel report, so no failure waits them out.
 RIG_FAULTS="kunit_fail:kunit warn:warn hang:timeout kasan:kasan kmemleak:kmemleak
 	hung_task:hung soft_lockup:softlockup dma_api:dma-api none:-"
+# The lockdep profiles also run the uAPI fuzzer, 10^5 calls, in a boot of
+# its own (~4 min under TCG).
+parts() { [ "$1" = distro ] && echo "kernel cli" || echo "fuzz kernel cli"; }
 for prof in iommu noiommu distro; do
 	want $prof || continue
 	kern=$BZ initrd=$INITRD iommu=$prof
 	[ $prof = distro ] && kern=$DBZ initrd=$OUT/initramfs-distro.cpio iommu=iommu
-	for part in kernel cli; do
-		boot_add "$prof-$part" "$kern" "$initrd" main $iommu 360 "p2p.part=$part $FILTER_ARGS"
+	for part in $(parts $prof); do
+		tmo=360
+		[ $part = fuzz ] && tmo=720
+		[ $part = fuzz ] && [ -n "$T" ] && case fuzz in $T) ;; *) continue ;; esac
+		boot_add "$prof-$part" "$kern" "$initrd" main $iommu $tmo "p2p.part=$part $FILTER_ARGS"
 	done
 done
 # The 2024 bug class, reintroduced by a knob, must be caught by lockdep.
@@ -167,8 +173,8 @@ if want rig; then
 fi
 for prof in noiommu iommu distro; do
 	want $prof || continue
-	for part in kernel cli; do
-		$R boot "$prof:$part" "$OUT/boot-$prof-$part"
+	for part in $(parts $prof); do
+		[ -d "$OUT/boot-$prof-$part" ] && $R boot "$prof:$part" "$OUT/boot-$prof-$part"
 	done
 done
 want negative && $R expect-fail negative "$OUT/boot-negative" lockdep

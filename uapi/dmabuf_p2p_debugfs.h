@@ -45,8 +45,10 @@
  * A buffer is named by the inode number of its dma-buf file (fstat st_ino).
  *
  * Importer, /sys/kernel/debug/dmabuf_p2p_imp/:
- *   move_notify_delay_ms rw: sleep inside move_notify (slow hardware fence)
- *   fail_next_map        rw: errno (positive) the next map fails with; 0 off
+ *   move_notify_delay_ms rw: sleep inside move_notify (slow hardware fence),
+ *                           0..10000; larger writes fail with EINVAL
+ *   fail_next_map        rw: errno (positive) the next map fails with; 0 off;
+ *                           above 4095 (MAX_ERRNO) the write fails, EINVAL
  */
 #ifndef _UAPI_DMABUF_P2P_DEBUGFS_H
 #define _UAPI_DMABUF_P2P_DEBUGFS_H

@@ -205,8 +205,9 @@ def analyze(label, outdir, out=emit):
                 out(label, "kmemleak clean" + tag, "ok")
     found = splats(outdir)
     if found:
-        for line, _ in found[:10]:
-            print(f"    splat: {line}")
+        if out is emit:
+            for line, _ in found[:10]:
+                print(f"    splat: {line}")
         for _, k in found:
             kinds |= k
         fail("kernel log clean" + tag, f"{len(found)} splat line(s): {found[0][0]}", "splat")
@@ -236,6 +237,8 @@ def main(argv):
         fails = []
         kinds = analyze(argv[2], argv[3],
                         lambda s, n, st, d="": fails.append(f"{n}: {d}") if st == "fail" else None)
+        # How the boot ended says more than what it cut off.
+        fails.sort(key=lambda f: not f.startswith("boot"))
         print("clean" if not kinds else fails[0] if fails else sorted(kinds))
         return 1 if kinds else 0
     if cmd == "expect-fail":
