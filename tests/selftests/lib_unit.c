@@ -701,6 +701,12 @@ static void kmsg_splats_and_errno_names(void)
 		"WARNING: possible recursive locking detected",
 		"INFO: task dmabuf-p2p:99 blocked for more than 120 seconds.",
 		"kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)",
+		/* The rig's list has these; the library's own list once lacked them. */
+		"watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [dmabuf-p2p:72]",
+		"rcu: INFO: rcu_sched detected stalls on CPUs/tasks:",
+		"Kernel panic - not syncing: hung_task: blocked tasks",
+		"DMA-API: platform dmabuf_p2p_imp: device driver failed to check map error",
+		"WARNING: bad unlock balance detected!",
 	};
 	static const char *const fine[] = {
 		"dmabuf_p2p_exp 0000:01:00.0: enabling device (0000 -> 0002)",
