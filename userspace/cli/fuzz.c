@@ -299,17 +299,6 @@ static void raise_nofile(void)
 	}
 }
 
-static void scan_kmsg(int kmsg, struct fuzz_summary *s)
-{
-	int n;
-
-	if (kmsg < 0)
-		return;
-	n = p2p_kmsg_scan_splats(kmsg, s->splat, sizeof(s->splat));
-	if (n > 0)
-		s->splats += n;
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -557,7 +546,7 @@ static int run(struct fuzz_run *r, struct fuzz_summary *s)
 	next_line = t0 + 5000;
 	while (__atomic_load_n(&r->finished, __ATOMIC_ACQUIRE) < started) {
 		p2p_sleep_ms(200);
-		scan_kmsg(kmsg, s);
+		p2p_kmsg_tally(kmsg, s->splat, sizeof(s->splat), &s->splats);
 		if (interrupted || p2p_now_ms() >= deadline)
 			r->stop = true;
 		if (p2p_now_ms() >= next_line) {
@@ -588,7 +577,7 @@ static int run(struct fuzz_run *r, struct fuzz_summary *s)
 	}
 	free(inos);
 	p2p_sleep_ms(100);
-	scan_kmsg(kmsg, s);
+	p2p_kmsg_tally(kmsg, s->splat, sizeof(s->splat), &s->splats);
 out:
 	teardown(r);
 	if (r->t) {

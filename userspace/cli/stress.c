@@ -398,17 +398,6 @@ static void progress(struct run *r, struct stress_summary *m, uint64_t t0, bool 
 	}
 }
 
-static void scan_kmsg(int kmsg, struct stress_summary *m)
-{
-	int n;
-
-	if (kmsg < 0)
-		return;
-	n = p2p_kmsg_scan_splats(kmsg, m->splat, sizeof(m->splat));
-	if (n > 0)
-		m->splats += n;
-}
-
 static int run(const struct cli_opts *o, const char *bdf, struct stress_summary *m)
 {
 	static struct run r;
@@ -498,7 +487,7 @@ static int run(const struct cli_opts *o, const char *bdf, struct stress_summary 
 	while (!r.stop && !interrupted && p2p_now_ms() < deadline) {
 		p2p_sleep_ms(tty ? 250 : 1000);
 		stress_releases_poll(&m->rel);
-		scan_kmsg(kmsg, m);
+		p2p_kmsg_tally(kmsg, m->splat, sizeof(m->splat), &m->splats);
 		if (tty || p2p_now_ms() >= next_line) {
 			progress(&r, m, t0, tty, pf, false);
 			next_line += 5000;
@@ -535,7 +524,7 @@ static int run(const struct cli_opts *o, const char *bdf, struct stress_summary 
 	m->leaked = left > baseline ? left - baseline : 0;
 	stress_releases_poll(&m->rel);
 	p2p_sleep_ms(100);
-	scan_kmsg(kmsg, m);
+	p2p_kmsg_tally(kmsg, m->splat, sizeof(m->splat), &m->splats);
 	if (kmsg >= 0)
 		close(kmsg);
 	p2p_dev_close(&r.dev);

@@ -254,6 +254,7 @@ int p2p_kmsg_wait_for(int fd, const char *const *needles, int timeout_ms,
 		      char *hit, size_t hitlen);
 bool p2p_kmsg_is_splat(const char *line);
 int p2p_kmsg_scan_splats(int fd, char *first, size_t len);
+void p2p_kmsg_tally(int fd, char *first, size_t len, int *count);
 
 /* drm.c: a DRM (vgem) importer through PRIME */
 int p2p_drm_open(const char *driver);

@@ -180,3 +180,19 @@ int p2p_kmsg_scan_splats(int fd, char *first, size_t len)
 	}
 	return n < 0 ? n : hits;
 }
+
+/*
+ * For runners that keep a tally: add what was logged since the last call to
+ * *@count (the first report into @first, as above). No kmsg (@fd < 0) or a
+ * read error adds nothing; the next call tries again.
+ */
+void p2p_kmsg_tally(int fd, char *first, size_t len, int *count)
+{
+	int n;
+
+	if (fd < 0)
+		return;
+	n = p2p_kmsg_scan_splats(fd, first, len);
+	if (n > 0)
+		*count += n;
+}
