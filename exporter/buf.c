@@ -117,28 +117,42 @@ static int p2p_exp_attach(struct dma_buf *dmabuf,
 	if (ret)
 		return ret;
 
+	ret = p2p_exp_contract_attach(attach);
+	if (ret)
+		return ret;
+
 	dma_resv_lock(dmabuf->resv, NULL);
 	if (buf->revoked)
 		ret = -ENODEV;
 	else
 		atomic_inc(&buf->stats.attaches);
 	dma_resv_unlock(dmabuf->resv);
+	if (ret)
+		p2p_exp_contract_detach(attach);
 	return ret;
+}
+
+static void p2p_exp_detach(struct dma_buf *dmabuf,
+			   struct dma_buf_attachment *attach)
+{
+	p2p_exp_contract_detach(attach);
 }
 
 /*
  * 6.12 treats an exporter without .pin as "not dynamic" and then maps and
  * caches the sg_table at attach time, which a revoke could not take back.
  * With DMABUF_MOVE_NOTIFY=n the core pins around every map, so pin has to
- * succeed while the buffer is valid; a pinned importer is still told about
- * a revoke through move_notify.
+ * succeed while the buffer is valid; where only importers that cannot be
+ * revoked pin, it is refused (contract.c).
  */
 static int p2p_exp_pin(struct dma_buf_attachment *attach)
 {
 	struct p2p_exp_buf *buf = attach->dmabuf->priv;
 
 	dma_resv_assert_held(attach->dmabuf->resv);
-	return buf->revoked ? -ENODEV : 0;
+	if (buf->revoked)
+		return -ENODEV;
+	return p2p_exp_contract_pin(attach);
 }
 
 static void p2p_exp_unpin(struct dma_buf_attachment *attach)
@@ -174,7 +188,9 @@ static bool p2p_exp_fail_dma_map(void)
 /*
  * One entry per max-segment-size chunk, each chunk mapped on its own, no
  * struct pages behind any of it. The chunk is kept page aligned so every
- * entry but a range's last one is a whole number of pages.
+ * entry but a range's last one is a whole number of pages. Only the DMA
+ * side is filled: the CPU side (page, offset, length) stays empty, so an
+ * importer that walks it instead of the DMA side finds nothing to use.
  */
 static struct sg_table *p2p_exp_map_ranges(struct device *dev,
 					   const struct p2p_exp_range *ranges,
@@ -221,7 +237,6 @@ static struct sg_table *p2p_exp_map_ranges(struct device *dev,
 			ret = dma_mapping_error(dev, addr);
 			if (ret)
 				goto err_unmap;
-			sg_set_page(sg, NULL, len, 0);
 			sg_dma_address(sg) = addr;
 			sg_dma_len(sg) = len;
 			mapped++;
@@ -260,17 +275,20 @@ static struct sg_table *p2p_exp_map(struct dma_buf_attachment *attach,
 
 	sgt = p2p_exp_map_ranges(attach->dev, buf->ranges, buf->nr_ranges,
 				 dir);
-	if (IS_ERR(sgt))
+	if (IS_ERR(sgt)) {
 		dev_dbg(attach->dev, "ino %lu: map failed %ld\n", buf->ino,
 			PTR_ERR(sgt));
-	else
+	} else {
 		atomic_inc(&buf->stats.maps);
+		p2p_exp_contract_mapped(attach);
+	}
 	return sgt;
 }
 
 static void p2p_exp_unmap(struct dma_buf_attachment *attach,
 			  struct sg_table *sgt, enum dma_data_direction dir)
 {
+	p2p_exp_contract_unmapped(attach);
 	mutex_lock(&p2p_exp_dma_lock);
 	p2p_exp_unmap_sg(attach->dev, sgt->sgl, sgt->nents, dir);
 	mutex_unlock(&p2p_exp_dma_lock);
@@ -307,6 +325,7 @@ static void p2p_exp_release(struct dma_buf *dmabuf)
 
 static const struct dma_buf_ops p2p_exp_dmabuf_ops = {
 	.attach = p2p_exp_attach,
+	.detach = p2p_exp_detach,
 	.pin = p2p_exp_pin,
 	.unpin = p2p_exp_unpin,
 	.map_dma_buf = p2p_exp_map,
@@ -420,6 +439,8 @@ struct dma_buf *p2p_exp_buf_create(struct p2p_exp_provider *prov, u32 bar,
 	}
 	buf->size = total;
 	buf->revoked = true;
+	atomic_set(&buf->mapped, 0);
+	init_waitqueue_head(&buf->unmap_wq);
 	INIT_LIST_HEAD(&buf->node);
 	buf->exp_dev = get_device(prov->dev);
 
@@ -471,6 +492,7 @@ void p2p_exp_bufs_show(struct seq_file *m, struct p2p_exp_provider *prov)
 			   buf->revoked, atomic_read(&buf->stats.attaches),
 			   atomic_read(&buf->stats.maps),
 			   atomic_read(&buf->stats.revokes),
-			   atomic_read(&buf->stats.unrevokes));
+			   atomic_read(&buf->stats.unrevokes),
+			   atomic_read(&buf->mapped));
 	up_read(prov->lock);
 }

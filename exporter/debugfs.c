@@ -18,7 +18,10 @@
 #include "dmabuf_p2p_debugfs.h"
 #include "p2p_exp.h"
 
-struct p2p_exp_knobs p2p_exp_knobs;
+struct p2p_exp_knobs p2p_exp_knobs = {
+	.revoke_wait_ms = P2P_EXP_REVOKE_WAIT_MS,
+	.contract_warn = 1,
+};
 EXPORT_SYMBOL_IF_KUNIT(p2p_exp_knobs);
 
 static struct dentry *p2p_exp_dbg_root;
@@ -30,19 +33,23 @@ static struct dentry *p2p_exp_dbg_root;
  * above MAX_ERRNO is none.
  */
 static struct p2p_exp_knob p2p_exp_capped_knobs[] = {
-	{ "release_delay_ms", &p2p_exp_knobs.release_delay_ms,
+	{ "release_delay_ms", &p2p_exp_knobs.release_delay_ms, 0,
 	  P2P_EXP_DELAY_MAX_MS },
-	{ "revoke_hold_ms", &p2p_exp_knobs.revoke_hold_ms,
+	{ "revoke_hold_ms", &p2p_exp_knobs.revoke_hold_ms, 0,
 	  P2P_EXP_DELAY_MAX_MS },
-	{ "fail_next_attach", &p2p_exp_knobs.fail_next_attach, MAX_ERRNO },
-	{ "fail_next_map", &p2p_exp_knobs.fail_next_map, MAX_ERRNO },
+	{ "fail_next_attach", &p2p_exp_knobs.fail_next_attach, 0, MAX_ERRNO },
+	{ "fail_next_map", &p2p_exp_knobs.fail_next_map, 0, MAX_ERRNO },
+	/* 0 would make every importer a violator; and it sleeps too. */
+	{ "revoke_wait_ms", &p2p_exp_knobs.revoke_wait_ms, 1,
+	  P2P_EXP_DELAY_MAX_MS },
+	{ "contract_warn", &p2p_exp_knobs.contract_warn, 0, 1 },
 };
 
 int p2p_exp_knob_store(const struct p2p_exp_knob *knob, u64 val)
 {
-	if (val > knob->max) {
-		pr_debug("%s: %llu is above the maximum %u\n", knob->name, val,
-			 knob->max);
+	if (val < knob->min || val > knob->max) {
+		pr_debug("%s: %llu is outside %u..%u\n", knob->name, val,
+			 knob->min, knob->max);
 		return -EINVAL;
 	}
 	WRITE_ONCE(*knob->val, val);
@@ -122,6 +129,41 @@ static const struct file_operations p2p_exp_releases_fops = {
 	.release = single_release,
 };
 
+static int p2p_exp_violations_seq_show(struct seq_file *m, void *unused)
+{
+	p2p_exp_violations_show(m);
+	return 0;
+}
+
+static int p2p_exp_violations_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, p2p_exp_violations_seq_show, NULL);
+}
+
+static ssize_t p2p_exp_violations_write(struct file *file,
+					const char __user *ubuf, size_t count,
+					loff_t *ppos)
+{
+	p2p_exp_violations_clear();
+	return count;
+}
+
+static const struct file_operations p2p_exp_violations_fops = {
+	.owner = THIS_MODULE,
+	.open = p2p_exp_violations_open,
+	.read = seq_read,
+	.write = p2p_exp_violations_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+static int p2p_exp_pin_policy_show(struct seq_file *m, void *unused)
+{
+	seq_puts(m, p2p_exp_pin_refused() ? "refused\n" : "allowed\n");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(p2p_exp_pin_policy);
+
 static int p2p_exp_buffers_show(struct seq_file *m, void *unused)
 {
 	struct p2p_exp_vdev *vdev = m->private;
@@ -188,6 +230,10 @@ void p2p_exp_debugfs_init(void)
 	p2p_exp_dbg_root = root;
 	debugfs_create_file("releases", 0600, root, NULL,
 			    &p2p_exp_releases_fops);
+	debugfs_create_file("violations", 0600, root, NULL,
+			    &p2p_exp_violations_fops);
+	debugfs_create_file("pin_policy", 0400, root, NULL,
+			    &p2p_exp_pin_policy_fops);
 	for (i = 0; i < ARRAY_SIZE(p2p_exp_capped_knobs); i++)
 		debugfs_create_file_unsafe(p2p_exp_capped_knobs[i].name, 0600,
 					   root, &p2p_exp_capped_knobs[i],

@@ -18,6 +18,11 @@
  *   importer locks               taken by move_notify
  *   p2p_exp_dma_lock             (buf.c) one map or unmap of DMA addresses;
  *                                innermost, only DMA API calls under it
+ *   p2p_exp_viol_lock            (contract.c) the violation log; a leaf
+ *
+ * After a revoke, the revoker waits for the importers to unmap (contract.c)
+ * holding the provider lock but not the resv: an importer may take the resv
+ * to unmap, and must not need the provider lock for it.
  *
  * vfio core calls open_device/close_device with dev_set->lock held and takes
  * memory_lock below it; those two callbacks therefore take only memory_lock,
@@ -34,10 +39,12 @@
 #include <linux/rwsem.h>
 #include <linux/types.h>
 #include <linux/vfio_pci_core.h>
+#include <linux/wait.h>
 
 #include "dmabuf_p2p_vfio.h"
 
 struct dma_buf;
+struct dma_buf_attachment;
 struct seq_file;
 struct p2p_exp_provider;
 
@@ -114,6 +121,10 @@ struct p2p_exp_buf {
 	 */
 	bool revoked;
 	struct p2p_exp_stats stats;
+	/* Mappings handed out and not returned, all attachments together. */
+	atomic_t mapped;
+	/* Woken when @mapped drops to zero; a revoke waits on it. */
+	wait_queue_head_t unmap_wq;
 	u32 nr_ranges;
 	struct p2p_exp_range ranges[] __counted_by(nr_ranges);
 };
@@ -137,6 +148,35 @@ struct dma_buf *p2p_exp_buf_create(struct p2p_exp_provider *prov, u32 bar,
 struct p2p_exp_buf *p2p_exp_buf_from_dmabuf(struct dma_buf *dmabuf);
 void p2p_exp_bufs_show(struct seq_file *m, struct p2p_exp_provider *prov);
 
+/* contract.c: the revoke contract */
+enum p2p_exp_viol_kind {
+	P2P_EXP_VIOL_FENCE,
+	P2P_EXP_VIOL_UNMAP,
+	P2P_EXP_VIOL_DETACH,
+	P2P_EXP_VIOL_PIN,
+};
+
+struct p2p_exp_violation {
+	unsigned long ino;
+	enum p2p_exp_viol_kind kind;
+	char driver[48];
+	char dev[48];
+};
+
+const char *p2p_exp_viol_kind_name(enum p2p_exp_viol_kind kind);
+int p2p_exp_contract_attach(struct dma_buf_attachment *attach);
+void p2p_exp_contract_detach(struct dma_buf_attachment *attach);
+void p2p_exp_contract_mapped(struct dma_buf_attachment *attach);
+void p2p_exp_contract_unmapped(struct dma_buf_attachment *attach);
+bool p2p_exp_pin_refused(void);
+int p2p_exp_contract_pin(struct dma_buf_attachment *attach);
+void p2p_exp_contract_wait(struct p2p_exp_provider *prov,
+			   struct p2p_exp_buf *buf);
+unsigned int p2p_exp_violations_read(struct p2p_exp_violation *out,
+				     unsigned int max);
+void p2p_exp_violations_clear(void);
+void p2p_exp_violations_show(struct seq_file *m);
+
 /* debugfs.c: test knobs, see uapi/dmabuf_p2p_debugfs.h */
 struct p2p_exp_knobs {
 	u32 release_delay_ms;
@@ -144,6 +184,9 @@ struct p2p_exp_knobs {
 	u32 fail_next_attach;
 	u32 fail_next_map;
 	u32 skip_p2p_distance;
+	/* The revoke contract, see contract.c. */
+	u32 revoke_wait_ms;
+	u32 contract_warn;
 	/*
 	 * No debugfs file, KUnit only: N > 0 makes the Nth DMA mapping from
 	 * now on fail as dma_map_resource() failing would, see buf.c.
@@ -153,10 +196,11 @@ struct p2p_exp_knobs {
 
 extern struct p2p_exp_knobs p2p_exp_knobs;
 
-/* A u32 knob whose debugfs writes above @max fail with -EINVAL. */
+/* A u32 knob whose debugfs writes outside @min..@max fail with -EINVAL. */
 struct p2p_exp_knob {
 	const char *name;
 	u32 *val;
+	u32 min;
 	u32 max;
 };
 

@@ -43,6 +43,7 @@ static bool p2p_exp_buf_set_revoked(struct p2p_exp_buf *buf, bool revoked,
 {
 	struct p2p_exp_provider *prov = buf->prov;
 	struct file *file;
+	bool changed;
 	u32 hold;
 
 	lockdep_assert_held_write(prov->lock);
@@ -55,7 +56,8 @@ static bool p2p_exp_buf_set_revoked(struct p2p_exp_buf *buf, bool revoked,
 		return false;
 
 	dma_resv_lock(buf->dmabuf->resv, NULL);
-	if (buf->revoked != revoked) {
+	changed = buf->revoked != revoked;
+	if (changed) {
 		buf->revoked = revoked;
 		atomic_inc(revoked ? &buf->stats.revokes :
 				     &buf->stats.unrevokes);
@@ -71,6 +73,10 @@ static bool p2p_exp_buf_set_revoked(struct p2p_exp_buf *buf, bool revoked,
 		buf->prov = NULL;
 	}
 	dma_resv_unlock(buf->dmabuf->resv);
+
+	/* Before the MMIO goes: the importers must have let go of it. */
+	if (changed && revoked)
+		p2p_exp_contract_wait(prov, buf);
 
 	hold = READ_ONCE(p2p_exp_knobs.revoke_hold_ms);
 	if (revoked && hold)

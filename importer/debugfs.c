@@ -6,6 +6,7 @@
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/string.h>
+#include <kunit/visibility.h>
 
 #include "dmabuf_p2p_debugfs.h"
 #include "p2p_imp.h"
@@ -54,6 +55,49 @@ static int p2p_imp_delay_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(p2p_imp_delay_fops, p2p_imp_delay_get,
 			 p2p_imp_delay_set, "%llu\n");
 
+static int p2p_imp_misbehave_get(void *data, u64 *val)
+{
+	*val = READ_ONCE(p2p_imp.misbehave);
+	return 0;
+}
+
+/* Also KUnit's way in: MRs read the knobs at registration. */
+int p2p_imp_misbehave_set(void *data, u64 val)
+{
+	if (val > P2P_IMP_MISBEHAVE_MAX) {
+		pr_debug("misbehave: %llu is not a mode (0..%d)\n", val,
+			 P2P_IMP_MISBEHAVE_MAX);
+		return -EINVAL;
+	}
+	WRITE_ONCE(p2p_imp.misbehave, val);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(p2p_imp_misbehave_set);
+
+DEFINE_DEBUGFS_ATTRIBUTE(p2p_imp_misbehave_fops, p2p_imp_misbehave_get,
+			 p2p_imp_misbehave_set, "%llu\n");
+
+static int p2p_imp_misbehave_ms_get(void *data, u64 *val)
+{
+	*val = READ_ONCE(p2p_imp.misbehave_ms);
+	return 0;
+}
+
+int p2p_imp_misbehave_ms_set(void *data, u64 val)
+{
+	if (val > P2P_IMP_MAX_DELAY_MS) {
+		pr_debug("misbehave_ms: %llu is above the maximum %d\n", val,
+			 P2P_IMP_MAX_DELAY_MS);
+		return -EINVAL;
+	}
+	WRITE_ONCE(p2p_imp.misbehave_ms, val);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(p2p_imp_misbehave_ms_set);
+
+DEFINE_DEBUGFS_ATTRIBUTE(p2p_imp_misbehave_ms_fops, p2p_imp_misbehave_ms_get,
+			 p2p_imp_misbehave_ms_set, "%llu\n");
+
 void p2p_imp_debugfs_init(void)
 {
 	struct dentry *dir;
@@ -64,6 +108,10 @@ void p2p_imp_debugfs_init(void)
 				   &p2p_imp_delay_fops);
 	debugfs_create_file_unsafe("fail_next_map", 0600, dir, NULL,
 				   &p2p_imp_fail_next_map_fops);
+	debugfs_create_file_unsafe("misbehave", 0600, dir, NULL,
+				   &p2p_imp_misbehave_fops);
+	debugfs_create_file_unsafe("misbehave_ms", 0600, dir, NULL,
+				   &p2p_imp_misbehave_ms_fops);
 	p2p_imp.debugfs = dir;
 }
 

@@ -138,8 +138,15 @@ void p2p_imp_mr_unmap_locked(struct p2p_imp_mr *mr)
 	if (!mr->sgt)
 		return;
 	dma_buf_unmap_attachment(mr->attach, mr->sgt, DMA_BIDIRECTIONAL);
-	mr->sgt = NULL;
+	p2p_imp_mr_forget_sgt_locked(mr);
+}
 
+/* The MR has no mapping any more: unmapped, or kept aside (misbehave.c). */
+void p2p_imp_mr_forget_sgt_locked(struct p2p_imp_mr *mr)
+{
+	dma_resv_assert_held(mr->dmabuf->resv);
+
+	mr->sgt = NULL;
 	mutex_lock(&mr->lock);
 	mr->nents = 0;
 	mr->mapped_length = 0;
@@ -153,16 +160,21 @@ void p2p_imp_mr_unmap_locked(struct p2p_imp_mr *mr)
  * For the MR's teardown, and for the removal of the device it is attached
  * for: afterwards nothing is mapped for that device, and every access finds
  * the MR revoked (-ENODEV). Only its attachment is left, for the teardown.
- * Takes the resv; the caller must not hold it.
+ * What a misbehave mode still holds is given back too. Takes the resv, and
+ * cancels work that takes it: the caller must not hold it.
  */
 void p2p_imp_mr_kill(struct p2p_imp_mr *mr)
 {
 	struct dma_resv *resv = mr->dmabuf->resv;
 
+	/* Before the resv: a waiter for our fence may be holding it. */
+	p2p_imp_mb_stop_fences(mr);
+
 	/* Uninterruptible: a device's remove cannot fail or be put off. */
 	dma_resv_lock(resv, NULL);
 	mr->lost = true;
 	p2p_imp_mr_unmap_locked(mr);
+	p2p_imp_mb_unmap_kept_locked(mr);
 	if (mr->pinned) {
 		dma_buf_unpin(mr->attach);
 		mr->pinned = false;
@@ -171,6 +183,8 @@ void p2p_imp_mr_kill(struct p2p_imp_mr *mr)
 	mr->state = P2P_MR_STATE_REVOKED;
 	mutex_unlock(&mr->lock);
 	dma_resv_unlock(resv);
+
+	p2p_imp_mb_cancel(mr);
 }
 
 static int p2p_imp_mr_validate(struct dma_buf *dmabuf, u64 offset, u64 length,
@@ -282,6 +296,8 @@ struct p2p_imp_mr *p2p_imp_mr_create(struct dma_buf *dmabuf, u64 offset,
 	atomic_set(&mr->inflight, 0);
 	init_waitqueue_head(&mr->fence_wq);
 	INIT_LIST_HEAD(&mr->edu_node);
+	/* Nothing to undo on failure: only a mapping can misbehave. */
+	p2p_imp_mb_init(mr);
 	get_dma_buf(dmabuf);
 	mr->dmabuf = dmabuf;
 

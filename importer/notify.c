@@ -97,7 +97,9 @@ static void p2p_imp_move_notify(struct dma_buf_attachment *attach)
 	mutex_unlock(&mr->lock);
 
 	p2p_imp_fence_wait(mr);
-	p2p_imp_mr_unmap_locked(mr);
+	/* A test-only mode may keep the mapping or add a fence. */
+	if (!p2p_imp_mb_invalidate(mr))
+		p2p_imp_mr_unmap_locked(mr);
 
 	if (mr->pinned) {
 		dma_buf_unpin(attach);

@@ -9,9 +9,11 @@
  *   or p2p_imp_edu.lock		(DMA engine transfers, edu.c)
  *   or p2p_imp_edu.mrs_lock		(P2P_MR_EDU setup and teardown, and
  *					 the engine's removal, edu.c)
- *     -> dma_resv of the dma-buf (reservation_ww_class)
- *       -> p2p_imp_mr.lock
- *       -> p2p_imp_fence_map (the in-flight access "hardware fence")
+ *     -> p2p_imp_mr.mb_work		(misbehave.c: cancelled synchronously)
+ *       -> dma_resv of the dma-buf (reservation_ww_class)
+ *         -> p2p_imp_mr.lock
+ *           -> dma-fence locks		(irq-safe leaves; ours in misbehave.c)
+ *         -> p2p_imp_fence_map (the in-flight access "hardware fence")
  *
  * The three outer locks never nest in one another. A per-buffer CPU lock is
  * held only across dma_buf_begin_cpu_access(), which may take the resv; the
@@ -27,6 +29,17 @@
  * or an in-flight reference, and no user memory is touched under any of
  * them: dma_resv_lockdep() primes mmap_lock -> resv, so a fault there could
  * deadlock against a revoke.
+ *
+ * The test-only misbehave modes (misbehave.c) add a delayed work per MR
+ * and fences of our own. move_notify only queues the work (under the resv,
+ * never once the MR is lost); the UNMAP_LATE work takes the resv itself, so
+ * it is cancelled synchronously only by p2p_imp_mr_kill() after dropping
+ * the resv (possibly under edu mrs_lock: mrs_lock -> work -> resv). Our
+ * fences are signalled without the resv or the MR lock held, by the
+ * FENCE_LATE work and by p2p_imp_mr_kill() before it takes the resv:
+ * waiters on a fence may hold the resv (dma_resv_lockdep() primes resv ->
+ * fence wait). The dma-fence core takes fence locks, as leaves: in
+ * dma_resv_add_fence() under the MR lock, and to signal ours.
  */
 #ifndef _DMABUF_P2P_IMP_H
 #define _DMABUF_P2P_IMP_H
@@ -45,6 +58,8 @@
 #include "dmabuf_p2p_importer.h"
 
 struct device;
+struct dma_fence;
+struct module;
 struct p2p_imp_cpu_lock;
 struct p2p_imp_edu;
 
@@ -55,6 +70,9 @@ struct p2p_imp {
 	unsigned long fence_timeout;	/* jiffies */
 	atomic_t fail_next_map;		/* debugfs: 0..MAX_ERRNO, one shot */
 	u32 move_notify_delay_ms;	/* debugfs: 0..P2P_IMP_MAX_DELAY_MS */
+	/* debugfs: how new MRs misbehave, see misbehave.c. */
+	u32 misbehave;			/* P2P_IMP_MISBEHAVE_* */
+	u32 misbehave_ms;		/* 0..P2P_IMP_MAX_DELAY_MS */
 	struct dentry *debugfs;
 };
 
@@ -109,6 +127,22 @@ struct p2p_imp_mr {
 
 	bool deferred;		/* last put tears down from p2p_imp.wq */
 	struct work_struct teardown_work;
+
+	/*
+	 * Test-only misbehaviour (misbehave.c), the mode and delay fixed at
+	 * registration. Under the resv: the mapping kept after an
+	 * invalidation, and the seqno of our last fence. Under @lock alone,
+	 * so that signalling never needs the resv: the fence not signalled
+	 * yet (a reference), and whether teardown has begun.
+	 */
+	u32 mb_mode;		/* P2P_IMP_MISBEHAVE_* */
+	u32 mb_ms;
+	struct sg_table *mb_kept;
+	u64 mb_context;		/* the fence timeline of this MR */
+	u64 mb_seqno;
+	struct dma_fence *mb_fence;
+	bool mb_dead;
+	struct delayed_work mb_work;
 };
 
 /* Per open() of the misc device. */
@@ -137,6 +171,7 @@ void p2p_imp_mr_put_deferred(struct p2p_imp_mr *mr);
 void p2p_imp_mr_query(struct p2p_imp_mr *mr, struct p2p_query_mr *q);
 int p2p_imp_mr_map_locked(struct p2p_imp_mr *mr);
 void p2p_imp_mr_unmap_locked(struct p2p_imp_mr *mr);
+void p2p_imp_mr_forget_sgt_locked(struct p2p_imp_mr *mr);
 void p2p_imp_mr_kill(struct p2p_imp_mr *mr);
 u32 p2p_imp_sgt_span(struct sg_table *sgt, u64 start, u64 end,
 		     struct p2p_dma_seg *segs, u64 *covered);
@@ -152,6 +187,14 @@ extern const struct dma_buf_attach_ops p2p_imp_attach_ops;
 void p2p_imp_fence_begin(struct p2p_imp_mr *mr);
 void p2p_imp_fence_end(struct p2p_imp_mr *mr);
 void p2p_imp_fence_stuck(struct p2p_imp_mr *mr, int inflight);
+
+/* misbehave.c: test-only contract breaches, see there */
+void p2p_imp_mb_init(struct p2p_imp_mr *mr);
+bool p2p_imp_mb_invalidate(struct p2p_imp_mr *mr);
+void p2p_imp_mb_stop_fences(struct p2p_imp_mr *mr);
+void p2p_imp_mb_unmap_kept_locked(struct p2p_imp_mr *mr);
+void p2p_imp_mb_cancel(struct p2p_imp_mr *mr);
+struct module *p2p_imp_mb_module(void);
 
 /* access.c */
 struct p2p_imp_cpu_lock *p2p_imp_cpu_lock_get(struct dma_buf *dmabuf);
@@ -191,5 +234,7 @@ long p2p_imp_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 /* debugfs.c */
 void p2p_imp_debugfs_init(void);
 void p2p_imp_debugfs_exit(void);
+int p2p_imp_misbehave_set(void *data, u64 val);
+int p2p_imp_misbehave_ms_set(void *data, u64 val);
 
 #endif /* _DMABUF_P2P_IMP_H */

@@ -157,6 +157,10 @@ for prof in iommu noiommu distro; do
 done
 # The 2024 bug class, reintroduced by a knob, must be caught by lockdep.
 want negative && boot_add negative "$BZ" "$OUT/initramfs-negative.cpio" negative noiommu 120
+# An importer that breaks the revoke contract, against the module users
+# load: the exporter's WARN must fail the boot.
+want negative && boot_add negative-contract "$BZ" "$INITRD" negative noiommu 120 \
+	"p2p.negative=contract"
 if want rig; then
 	for f in $RIG_FAULTS; do
 		tmo=90
@@ -186,6 +190,7 @@ for prof in noiommu iommu distro; do
 	done
 done
 want negative && $R expect-fail negative "$OUT/boot-negative" lockdep
+want negative && $R expect-fail negative-contract "$OUT/boot-negative-contract" warn
 
 step "done in $(($(date +%s) - t0))s"
 $R summary

@@ -30,6 +30,30 @@
  *                          its buffer reference with __fput_sync() under
  *                          memory_lock, the 2024 bug class; the rig must
  *                          catch it.
+ *   revoke_wait_ms      rw: how long a revoke waits, under memory_lock,
+ *                          for the importers to let go of a buffer: the
+ *                          fences in its resv (BOOKKEEP) to signal and
+ *                          every mapping to be unmapped; past it, each
+ *                          importer still holding on is a violation.
+ *                          1..P2P_EXP_DELAY_MAX_MS, default
+ *                          P2P_EXP_REVOKE_WAIT_MS
+ *   contract_warn       rw: "1" (default): a violation is a kernel WARN,
+ *                          which fails a rig boot; "0": it is only logged
+ *                          (violations, and a pr_notice line), for tests
+ *                          that break the contract on purpose
+ *   violations          r: the last P2P_EXP_VIOLATION_LOG violations of the
+ *                          revoke contract, oldest first, P2P_EXP_VIOL_FMT;
+ *                          kind "fence" (driver/dev: the fence's driver and
+ *                          timeline), "unmap" (still mapped at the bound),
+ *                          "detach" (detached while mapped), "pin" (a pin
+ *                          refused: never a WARN, nothing was harmed);
+ *                          driver/dev else name the importer's device;
+ *                       w: anything clears it
+ *   pin_policy          r: "refused" where dma_buf_pin() can only come from
+ *                          an importer that cannot be revoked (6.12 with
+ *                          DMABUF_MOVE_NOTIFY=y): it fails with EOPNOTSUPP;
+ *                          "allowed" where the core pins on every map
+ *                          (MOVE_NOTIFY=n) or revocable importers pin (7.x)
  *   skip_p2p_distance   rw: "1": attach accepts PCI importers that
  *                          pci_p2pdma_distance() rejects (CONFIG_PCI_P2PDMA
  *                          kernels only; QEMU's host bridges are not on the
@@ -49,6 +73,21 @@
  *                           0..10000; larger writes fail with EINVAL
  *   fail_next_map        rw: errno (positive) the next map fails with; 0 off;
  *                           above 4095 (MAX_ERRNO) the write fails, EINVAL
+ *   misbehave            rw: P2P_IMP_MISBEHAVE_*, how MRs registered from now
+ *                           on break the revoke contract (test only: proves
+ *                           the exporter catches it); 0..P2P_IMP_MISBEHAVE_MAX,
+ *                           larger writes fail with EINVAL. Each MR keeps the
+ *                           mode and misbehave_ms current at its REG_MR.
+ *                           Only an invalidation that finds the MR mapped
+ *                           misbehaves; an MR holds at most one kept mapping
+ *                           and one pending fence (a further invalidation
+ *                           behaves as NONE meanwhile). DEREG_MR (or closing
+ *                           the fd) unmaps and signals whatever is pending.
+ *                           Each fence holds a reference on the importer
+ *                           module until the dma-buf drops it (at the latest
+ *                           its release): rmmod fails until then
+ *   misbehave_ms         rw: the delay of the *_LATE modes, 0..10000; larger
+ *                           writes fail with EINVAL
  */
 #ifndef _UAPI_DMABUF_P2P_DEBUGFS_H
 #define _UAPI_DMABUF_P2P_DEBUGFS_H
@@ -71,12 +110,32 @@
 #define P2P_REL_EXIT		"exit"		/* task exit closing files */
 #define P2P_REL_OTHER		"other"
 
-/* <BDF>/buffers line */
+/* The default revoke_wait_ms. */
+#define P2P_EXP_REVOKE_WAIT_MS	3000
+
+#define P2P_EXP_VIOLATION_LOG	64
+
+/* <BDF>/buffers line; mapped: mappings outstanding right now */
 #define P2P_EXP_BUF_FMT \
-	"ino=%lu size=%llu revoked=%d attaches=%u maps=%u revokes=%u unrevokes=%u\n"
+	"ino=%lu size=%llu revoked=%d attaches=%u maps=%u revokes=%u unrevokes=%u mapped=%u\n"
+
+/* violations line */
+#define P2P_EXP_VIOL_FMT	"ino=%lu kind=%s driver=%s dev=%s\n"
 
 /* releases line */
 #define P2P_EXP_REL_FMT \
 	"ino=%lu path=%s attaches=%u maps=%u revokes=%u unrevokes=%u\n"
+
+/* Importer misbehave modes, see the misbehave knob. */
+#define P2P_IMP_MISBEHAVE_NONE		0	/* as a correct importer */
+/* Keep the mapping aside (MR invalidated), unmap it misbehave_ms later. */
+#define P2P_IMP_MISBEHAVE_UNMAP_LATE	1
+/* Keep the mapping aside until DEREG_MR. */
+#define P2P_IMP_MISBEHAVE_UNMAP_NEVER	2
+/* Unmap, but add an unsignalled fence (BOOKKEEP), signalled ms later. */
+#define P2P_IMP_MISBEHAVE_FENCE_LATE	3
+/* The same fence, signalled only at DEREG_MR. */
+#define P2P_IMP_MISBEHAVE_FENCE_NEVER	4
+#define P2P_IMP_MISBEHAVE_MAX		4
 
 #endif /* _UAPI_DMABUF_P2P_DEBUGFS_H */

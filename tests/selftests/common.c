@@ -186,9 +186,9 @@ void t_stat(const char *bdf, uint64_t ino, struct p2p_buf_stat *st)
 	t_need_debugfs();
 	if (p2p_buffer_stat(bdf, ino, st))
 		FAIL("%s", p2p_last_error());
-	tap_diag("buffer ino=%llu size=%llu revoked=%d attaches=%u maps=%u revokes=%u unrevokes=%u",
+	tap_diag("buffer ino=%llu size=%llu revoked=%d attaches=%u maps=%u revokes=%u unrevokes=%u mapped=%u",
 		 (unsigned long long)st->ino, (unsigned long long)st->size, st->revoked,
-		 st->attaches, st->maps, st->revokes, st->unrevokes);
+		 st->attaches, st->maps, st->revokes, st->unrevokes, st->mapped);
 }
 
 bool t_listed(const char *bdf, uint64_t ino)
@@ -251,7 +251,30 @@ void t_set_knob(const char *bdf, const char *name, long val)
 		FAIL("%s", p2p_last_error());
 }
 
-/* Harness teardown: every knob a case may have turned, back to rest. */
+void t_set_imp_knob(const char *name, long val)
+{
+	if (p2p_imp_knob_set(name, val))
+		FAIL("%s", p2p_last_error());
+}
+
+/* The exporter's pin_policy (P2P_PIN_*), said in the case's output. */
+int t_pin_policy(void)
+{
+	int policy;
+
+	t_need_debugfs();
+	policy = p2p_pin_policy();
+	if (policy < 0)
+		FAIL("%s", p2p_last_error());
+	tap_diag("exporter pin_policy: %s", p2p_pin_policy_name(policy));
+	return policy;
+}
+
+/*
+ * Harness teardown: every knob a case may have turned, back to rest (the
+ * revoke contract's too: revoke_wait_ms and contract_warn at their
+ * defaults, the importer's misbehave off).
+ */
 void t_reset_knobs(void)
 {
 	static const char *const devs[] = {

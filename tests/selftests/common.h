@@ -54,6 +54,8 @@ void t_need_debugfs(void);
 void t_wait_release(uint64_t ino, struct p2p_rel_rec *r, unsigned int timeout_ms);
 bool t_released(uint64_t ino, struct p2p_rel_rec *r);
 void t_set_knob(const char *bdf, const char *name, long val);
+void t_set_imp_knob(const char *name, long val);
+int t_pin_policy(void);
 void t_reset_knobs(void);
 int t_wait_task_sleeping(pid_t pid, unsigned int timeout_ms);
 

@@ -2,7 +2,8 @@
 /*
  * lib_unit: host-side unit test of libdmabuf_p2p's pure parts (number,
  * size, range and BDF parsing, range building, debugfs and sysfs line
- * parsing, capability walks, error messages, the trigger table, the seeded
+ * parsing (buffers, releases, the revoke contract's violations and pin
+ * policy), capability walks, error messages, the trigger table, the seeded
  * PRNG and the stress operation sequence it drives, percentiles, kernel
  * splat recognition, JSON string escaping, dma_buf/bufinfo parsing), its
  * device-free system helpers (fd passing, fdinfo, small files), the CLI's
@@ -253,7 +254,7 @@ static void buf_line(void)
 	struct p2p_buf_stat st;
 	char line[256];
 
-	snprintf(line, sizeof(line), P2P_EXP_BUF_FMT, 123456UL, 1048576ULL, 1, 2U, 3U, 4U, 5U);
+	snprintf(line, sizeof(line), P2P_EXP_BUF_FMT, 123456UL, 1048576ULL, 1, 2U, 3U, 4U, 5U, 6U);
 	ASSERT_EQ(p2p_parse_buf_line(line, &st), 0);
 	ASSERT_EQ(st.ino, 123456);
 	ASSERT_EQ(st.size, 1048576);
@@ -262,24 +263,120 @@ static void buf_line(void)
 	ASSERT_EQ(st.maps, 3);
 	ASSERT_EQ(st.revokes, 4);
 	ASSERT_EQ(st.unrevokes, 5);
+	ASSERT_EQ(st.mapped, 6);
 	/* order-free, extra keys ignored, big numbers */
 	ASSERT_EQ(p2p_parse_buf_line("unrevokes=0 revokes=4294967295 new=7 maps=0 attaches=9 "
-				     "revoked=0 size=18446744073709551615 ino=1", &st), 0);
+				     "mapped=4294967295 revoked=0 size=18446744073709551615 ino=1",
+				     &st), 0);
 	ASSERT_EQ(st.revokes, 4294967295u);
 	ASSERT_TRUE(st.size == UINT64_MAX);
 	ASSERT_EQ(st.attaches, 9);
-	/* missing key, junk values, overflows */
-	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=0 attaches=0 maps=0 revokes=0", &st),
-		  -EINVAL);
-	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=x attaches=0 maps=0 revokes=0 unrevokes=0",
+	ASSERT_EQ(st.mapped, 4294967295u);
+	/* missing key (mapped= too: a kernel that does not count is refused), junk, overflows */
+	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=0 attaches=0 maps=0 revokes=0 mapped=0",
 				     &st), -EINVAL);
-	ASSERT_EQ(p2p_parse_buf_line("ino=0x1 size=2 revoked=0 attaches=0 maps=0 revokes=0 unrevokes=0",
+	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=0 attaches=0 maps=0 revokes=0 unrevokes=0",
 				     &st), -EINVAL);
-	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=0 attaches=4294967296 maps=0 revokes=0 unrevokes=0",
-				     &st), -ERANGE);
-	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=0 attaches=0 maps=0 revokes=0 unrevokes=0 junk",
-				     &st), -EINVAL);
+	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=x attaches=0 maps=0 revokes=0 unrevokes=0 "
+				     "mapped=0", &st), -EINVAL);
+	ASSERT_EQ(p2p_parse_buf_line("ino=0x1 size=2 revoked=0 attaches=0 maps=0 revokes=0 unrevokes=0 "
+				     "mapped=0", &st), -EINVAL);
+	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=0 attaches=0 maps=0 revokes=0 unrevokes=0 "
+				     "mapped=-1", &st), -EINVAL);
+	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=0 attaches=4294967296 maps=0 revokes=0 "
+				     "unrevokes=0 mapped=0", &st), -ERANGE);
+	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=0 attaches=0 maps=0 revokes=0 unrevokes=0 "
+				     "mapped=4294967296", &st), -ERANGE);
+	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=0 attaches=0 maps=0 revokes=0 unrevokes=0 "
+				     "mapped=0 junk", &st), -EINVAL);
 	ASSERT_EQ(p2p_parse_buf_line("", &st), -EINVAL);
+}
+
+static void violation_line(void)
+{
+	static const char *const kinds[] = {
+		P2P_VIOL_FENCE, P2P_VIOL_UNMAP, P2P_VIOL_DETACH, P2P_VIOL_PIN };
+	char line[256], big[80];
+	struct p2p_violation v;
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		snprintf(line, sizeof(line), P2P_EXP_VIOL_FMT, (unsigned long)(7 + i), kinds[i],
+			 "dmabuf_p2p_imp_edu", "0000:00:04.0");
+		memset(&v, 0x55, sizeof(v));
+		ASSERT_EQ(p2p_parse_violation_line(line, &v), 0);
+		ASSERT_EQ(v.ino, 7 + i);
+		ASSERT_STREQ(v.kind, kinds[i]);
+		ASSERT_STREQ(v.driver, "dmabuf_p2p_imp_edu");
+		ASSERT_STREQ(v.dev, "0000:00:04.0");
+	}
+	/* order-free, unknown keys ignored, the largest inode */
+	ASSERT_EQ(p2p_parse_violation_line("dev=dmabuf_p2p_imp ms=200 driver=platform kind=unmap "
+					   "ino=18446744073709551615", &v), 0);
+	ASSERT_TRUE(v.ino == UINT64_MAX);
+	ASSERT_STREQ(v.kind, "unmap");
+	ASSERT_STREQ(v.driver, "platform");
+	ASSERT_STREQ(v.dev, "dmabuf_p2p_imp");
+
+	/* Every key is required; a failed parse leaves *v alone. */
+	v.ino = 99;
+	ASSERT_EQ(p2p_parse_violation_line("ino=1 kind=pin driver=platform", &v), -EINVAL);
+	ASSERT_EQ(p2p_parse_violation_line("ino=1 kind=pin dev=x", &v), -EINVAL);
+	ASSERT_EQ(p2p_parse_violation_line("kind=pin driver=platform dev=x", &v), -EINVAL);
+	ASSERT_EQ(p2p_parse_violation_line("ino=1 driver=platform dev=x", &v), -EINVAL);
+	ASSERT_EQ(v.ino, 99);
+	/* Bad numbers: signs, hex, junk, empty, too big. */
+	ASSERT_EQ(p2p_parse_violation_line("ino=-1 kind=pin driver=platform dev=x", &v), -EINVAL);
+	ASSERT_EQ(p2p_parse_violation_line("ino=0x10 kind=pin driver=platform dev=x", &v), -EINVAL);
+	ASSERT_EQ(p2p_parse_violation_line("ino=12a kind=pin driver=platform dev=x", &v), -EINVAL);
+	ASSERT_EQ(p2p_parse_violation_line("ino= kind=pin driver=platform dev=x", &v), -EINVAL);
+	ASSERT_EQ(p2p_parse_violation_line("ino=18446744073709551616 kind=pin driver=platform dev=x",
+					   &v), -EINVAL);
+	/* Empty strings, a bare word. */
+	ASSERT_EQ(p2p_parse_violation_line("ino=1 kind= driver=platform dev=x", &v), -EINVAL);
+	ASSERT_EQ(p2p_parse_violation_line("ino=1 kind=pin driver= dev=x", &v), -EINVAL);
+	ASSERT_EQ(p2p_parse_violation_line("ino=1 kind=pin driver=platform dev=x oops", &v), -EINVAL);
+	ASSERT_EQ(p2p_parse_violation_line("", &v), -EINVAL);
+	/* Strings up to their field's size less one; one more is refused. */
+	memset(big, 'k', sizeof(v.kind) - 1);
+	big[sizeof(v.kind) - 1] = '\0';
+	snprintf(line, sizeof(line), "ino=1 kind=%s driver=d dev=x", big);
+	ASSERT_EQ(p2p_parse_violation_line(line, &v), 0);
+	ASSERT_EQ(strlen(v.kind), sizeof(v.kind) - 1);
+	snprintf(line, sizeof(line), "ino=1 kind=%sk driver=d dev=x", big);
+	ASSERT_EQ(p2p_parse_violation_line(line, &v), -EINVAL);
+	memset(big, 'd', sizeof(v.driver) - 1);
+	big[sizeof(v.driver) - 1] = '\0';
+	snprintf(line, sizeof(line), "ino=1 kind=pin driver=%s dev=x", big);
+	ASSERT_EQ(p2p_parse_violation_line(line, &v), 0);
+	ASSERT_STREQ(v.driver, big);
+	snprintf(line, sizeof(line), "ino=1 kind=pin driver=%sd dev=x", big);
+	ASSERT_EQ(p2p_parse_violation_line(line, &v), -EINVAL);
+	memset(big, 'v', sizeof(v.dev) - 1);
+	big[sizeof(v.dev) - 1] = '\0';
+	snprintf(line, sizeof(line), "ino=1 kind=pin driver=d dev=%s", big);
+	ASSERT_EQ(p2p_parse_violation_line(line, &v), 0);
+	ASSERT_STREQ(v.dev, big);
+	snprintf(line, sizeof(line), "ino=1 kind=pin driver=d dev=%sv", big);
+	ASSERT_EQ(p2p_parse_violation_line(line, &v), -EINVAL);
+}
+
+static void pin_policy_parse(void)
+{
+	ASSERT_EQ(p2p_parse_pin_policy("refused\n"), P2P_PIN_REFUSED);
+	ASSERT_EQ(p2p_parse_pin_policy("refused"), P2P_PIN_REFUSED);
+	ASSERT_EQ(p2p_parse_pin_policy("allowed\n"), P2P_PIN_ALLOWED);
+	ASSERT_EQ(p2p_parse_pin_policy("allowed"), P2P_PIN_ALLOWED);
+	ASSERT_EQ(p2p_parse_pin_policy(""), -EINVAL);
+	ASSERT_EQ(p2p_parse_pin_policy("\n"), -EINVAL);
+	ASSERT_EQ(p2p_parse_pin_policy("refuse"), -EINVAL);
+	ASSERT_EQ(p2p_parse_pin_policy("refusedx"), -EINVAL);
+	ASSERT_EQ(p2p_parse_pin_policy("Refused"), -EINVAL);
+	ASSERT_EQ(p2p_parse_pin_policy(" allowed"), -EINVAL);
+	ASSERT_EQ(p2p_parse_pin_policy("allowed\nrefused\n"), -EINVAL);
+	ASSERT_STREQ(p2p_pin_policy_name(P2P_PIN_REFUSED), "refused");
+	ASSERT_STREQ(p2p_pin_policy_name(P2P_PIN_ALLOWED), "allowed");
+	ASSERT_STREQ(p2p_pin_policy_name(-EINVAL), "unknown");
 }
 
 static void rel_line(void)
@@ -926,7 +1023,7 @@ static void buffer_stat_many(void)
 	f = fopen(path, "w");
 	ASSERT_TRUE(f != NULL);
 	for (i = 0; i < NBUF; i++)
-		fprintf(f, P2P_EXP_BUF_FMT, 1000UL + i, (i + 1) * PG, i & 1, i, 2U, 3U, 4U);
+		fprintf(f, P2P_EXP_BUF_FMT, 1000UL + i, (i + 1) * PG, i & 1, i, 2U, 3U, 4U, 5U);
 	ASSERT_SYSOK(fclose(f));
 
 	p2p_exp_debugfs_set_root(root);
@@ -947,10 +1044,85 @@ static void buffer_stat_many(void)
 	ASSERT_EQ(st.ino, 1000 + NBUF - 1);
 	ASSERT_EQ(st.size, NBUF * PG);
 	ASSERT_EQ(st.attaches, NBUF - 1);
+	ASSERT_EQ(st.mapped, 5);
 	ASSERT_EQ(r_none, -ENOENT);
 	ASSERT_EQ(r_nodev, -ENOENT);
 	ASSERT_EQ(p2p_exp_knob_path(NULL, "x", path, sizeof(path)), 0);
 	ASSERT_STREQ(path, P2P_EXP_DEBUGFS "/x");
+}
+
+/* The contract's files in a fake exporter debugfs: the log, clearing it, the pin policy. */
+static void contract_files(void)
+{
+	char root[] = "/tmp/lib_unit.XXXXXX", vpath[64], ppath[64];
+	struct p2p_violation v[2];
+	int r_list, r_count, r_clear, r_pin_refused, r_pin_allowed, r_pin_bad, r_bad;
+	FILE *f;
+
+	ASSERT_TRUE(mkdtemp(root) != NULL);
+	snprintf(vpath, sizeof(vpath), "%s/violations", root);
+	snprintf(ppath, sizeof(ppath), "%s/pin_policy", root);
+	f = fopen(vpath, "w");
+	ASSERT_TRUE(f != NULL);
+	fprintf(f, P2P_EXP_VIOL_FMT, 11UL, P2P_VIOL_UNMAP, "platform", "dmabuf_p2p_imp");
+	fprintf(f, "\n");
+	fprintf(f, P2P_EXP_VIOL_FMT, 12UL, P2P_VIOL_FENCE, "dmabuf_p2p_imp", "mr-3");
+	fprintf(f, P2P_EXP_VIOL_FMT, 13UL, P2P_VIOL_PIN, "platform", "dmabuf_p2p_imp");
+	ASSERT_SYSOK(fclose(f));
+	f = fopen(ppath, "w");
+	ASSERT_TRUE(f != NULL);
+	fputs("refused\n", f);
+	ASSERT_SYSOK(fclose(f));
+
+	p2p_exp_debugfs_set_root(root);
+	r_list = p2p_violations_list(v, 2);
+	r_count = p2p_violations_list(NULL, 0);
+	r_clear = p2p_violations_clear();
+	r_pin_refused = p2p_pin_policy();
+	f = fopen(ppath, "w");
+	if (f) {
+		fputs("allowed\n", f);
+		fclose(f);
+	}
+	r_pin_allowed = p2p_pin_policy();
+	f = fopen(ppath, "w");
+	if (f) {
+		fputs("maybe\n", f);
+		fclose(f);
+	}
+	r_pin_bad = p2p_pin_policy();
+	/* One bad line spoils the whole read: no half-trusted log. */
+	f = fopen(vpath, "w");
+	if (f) {
+		fprintf(f, P2P_EXP_VIOL_FMT, 11UL, P2P_VIOL_UNMAP, "platform", "dmabuf_p2p_imp");
+		fputs("ino=12 kind=fence driver=dmabuf_p2p_imp\n", f);
+		fclose(f);
+	}
+	r_bad = p2p_violations_list(v, 2);
+	p2p_exp_debugfs_set_root(NULL);
+	unlink(vpath);
+	unlink(ppath);
+	rmdir(root);
+
+	ASSERT_EQ(r_list, 3);
+	ASSERT_EQ(r_count, 3);
+	ASSERT_EQ(v[0].ino, 11);
+	ASSERT_STREQ(v[0].kind, P2P_VIOL_UNMAP);
+	ASSERT_STREQ(v[0].driver, "platform");
+	ASSERT_STREQ(v[0].dev, "dmabuf_p2p_imp");
+	ASSERT_EQ(v[1].ino, 12);
+	ASSERT_STREQ(v[1].kind, P2P_VIOL_FENCE);
+	ASSERT_STREQ(v[1].dev, "mr-3");
+	ASSERT_EQ(r_clear, 0);
+	ASSERT_EQ(r_pin_refused, P2P_PIN_REFUSED);
+	ASSERT_EQ(r_pin_allowed, P2P_PIN_ALLOWED);
+	ASSERT_EQ(r_pin_bad, -EINVAL);
+	ASSERT_EQ(r_bad, -EINVAL);
+	/* No such device anywhere, and names that are not device names. */
+	ASSERT_EQ(p2p_dev_driver_string("dmabuf-p2p-lib-unit-no-such-device", vpath, sizeof(vpath)),
+		  -ENOENT);
+	ASSERT_EQ(p2p_dev_driver_string("", vpath, sizeof(vpath)), -EINVAL);
+	ASSERT_EQ(p2p_dev_driver_string("../../x", vpath, sizeof(vpath)), -EINVAL);
 }
 
 /* A fake P2P_ACCESS_CHECK: @need page segments, -ENOSPC when they do not fit. */
@@ -1762,6 +1934,8 @@ static const struct tap_case cases[] = {
 	TAP_CASE(bdf_normalize),
 	TAP_CASE(resource_line),
 	TAP_CASE(buf_line),
+	TAP_CASE(violation_line),
+	TAP_CASE(pin_policy_parse),
 	TAP_CASE(rel_line),
 	TAP_CASE(cap_walk),
 	TAP_CASE(error_messages),
@@ -1780,6 +1954,7 @@ static const struct tap_case cases[] = {
 	TAP_CASE(cli_json_opts),
 	TAP_CASE(json_escape),
 	TAP_CASE(buffer_stat_many),
+	TAP_CASE(contract_files),
 	TAP_CASE(cli_create_mr_segs),
 	TAP_CASE(cli_create_facts),
 	TAP_CASE(fdpass_extra_fds),

@@ -216,9 +216,9 @@ void sc_stat(const char *bdf, uint64_t ino, struct p2p_buf_stat *st)
 {
 	if (p2p_buffer_stat(bdf, ino, st))
 		sc_fail("%s", p2p_last_error());
-	sc_log("buffer ino=%llu revoked=%d attaches=%u maps=%u revokes=%u unrevokes=%u",
+	sc_log("buffer ino=%llu revoked=%d attaches=%u maps=%u revokes=%u unrevokes=%u mapped=%u",
 	       (unsigned long long)st->ino, st->revoked, st->attaches, st->maps, st->revokes,
-	       st->unrevokes);
+	       st->unrevokes, st->mapped);
 }
 
 void sc_knob(const char *bdf, const char *name, long val)

@@ -2,10 +2,8 @@
 /*
  * The exporter's and importer's debugfs test knobs, and parsers for the
  * exporter's "buffers" and "releases" lines (formats in
- * dmabuf_p2p_debugfs.h). Lines are read as key=value tokens: order does not
- * matter, unknown keys are ignored, every known key must be there.
+ * dmabuf_p2p_debugfs.h; read as key=value tokens by kv.c).
  */
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,74 +12,6 @@
 
 #include "dmabuf_p2p.h"
 #include "internal.h"
-
-enum kv_type { KV_U64, KV_U32, KV_INT, KV_STR };
-
-struct kv {
-	const char *key;
-	enum kv_type type;
-	void *ptr;
-	size_t len;	/* KV_STR buffer size */
-	bool seen;
-};
-
-#define KV(k, t, p)	{ .key = (k), .type = (t), .ptr = (p) }
-#define KV_S(k, p, l)	{ .key = (k), .type = KV_STR, .ptr = (p), .len = (l) }
-
-static int parse_kv(const char *line, struct kv *kv, size_t n, const char *what)
-{
-	char buf[512], *tok, *save = NULL;
-	size_t i;
-
-	if (strlen(line) >= sizeof(buf))
-		return p2p_seterr_msg(EINVAL, "%s line too long", what);
-	strcpy(buf, line);
-	for (tok = strtok_r(buf, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
-		char *eq = strchr(tok, '=');
-		uint64_t v = 0;
-
-		if (!eq || eq == tok)
-			return p2p_seterr_msg(EINVAL, "%s line: bad token '%s'", what, tok);
-		*eq++ = '\0';
-		for (i = 0; i < n; i++)
-			if (!strcmp(kv[i].key, tok))
-				break;
-		if (i == n)
-			continue;
-		if (kv[i].type == KV_STR) {
-			if (!*eq || strlen(eq) >= kv[i].len)
-				return p2p_seterr_msg(EINVAL, "%s line: bad %s '%s'", what, tok, eq);
-			strcpy(kv[i].ptr, eq);
-		} else {
-			/* Kernel prints decimal: refuse hex, signs and leading junk. */
-			if (!*eq || eq[strspn(eq, "0123456789")] || p2p_parse_u64(eq, &v))
-				return p2p_seterr_msg(EINVAL, "%s line: bad %s '%s'", what, tok, eq);
-			switch (kv[i].type) {
-			case KV_U64:
-				*(uint64_t *)kv[i].ptr = v;
-				break;
-			case KV_U32:
-				if (v > UINT_MAX)
-					return p2p_seterr_msg(ERANGE, "%s line: %s too big", what, tok);
-				*(unsigned int *)kv[i].ptr = v;
-				break;
-			case KV_INT:
-				if (v > INT_MAX)
-					return p2p_seterr_msg(ERANGE, "%s line: %s too big", what, tok);
-				*(int *)kv[i].ptr = v;
-				break;
-			case KV_STR:
-				break;
-			}
-		}
-		kv[i].seen = true;
-	}
-	for (i = 0; i < n; i++)
-		if (!kv[i].seen)
-			return p2p_seterr_msg(EINVAL, "%s line: no '%s=' in '%s'", what,
-					      kv[i].key, line);
-	return 0;
-}
 
 int p2p_parse_buf_line(const char *line, struct p2p_buf_stat *st)
 {
@@ -94,8 +24,9 @@ int p2p_parse_buf_line(const char *line, struct p2p_buf_stat *st)
 		KV("maps", KV_U32, &tmp.maps),
 		KV("revokes", KV_U32, &tmp.revokes),
 		KV("unrevokes", KV_U32, &tmp.unrevokes),
+		KV("mapped", KV_U32, &tmp.mapped),
 	};
-	int ret = parse_kv(line, kv, ARRAY_SIZE(kv), "buffers");
+	int ret = p2p_parse_kv(line, kv, ARRAY_SIZE(kv), "buffers");
 
 	if (!ret)
 		*st = tmp;
@@ -113,7 +44,7 @@ int p2p_parse_rel_line(const char *line, struct p2p_rel_rec *r)
 		KV("revokes", KV_U32, &tmp.revokes),
 		KV("unrevokes", KV_U32, &tmp.unrevokes),
 	};
-	int ret = parse_kv(line, kv, ARRAY_SIZE(kv), "releases");
+	int ret = p2p_parse_kv(line, kv, ARRAY_SIZE(kv), "releases");
 
 	if (!ret)
 		*r = tmp;
@@ -315,6 +246,9 @@ void p2p_knobs_reset(const char *const *bdfs, size_t n)
 	if (p2p_exp_debugfs_present()) {
 		for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
 			p2p_exp_knob_set(NULL, knobs[i], 0);
+		/* The revoke contract's knobs rest at their defaults, not 0. */
+		p2p_exp_knob_set(NULL, "revoke_wait_ms", P2P_EXP_REVOKE_WAIT_MS);
+		p2p_exp_knob_set(NULL, "contract_warn", 1);
 		for (i = 0; i < n; i++)
 			if (bdfs[i])
 				p2p_knob_revoke(bdfs[i], false);
@@ -322,6 +256,8 @@ void p2p_knobs_reset(const char *const *bdfs, size_t n)
 	if (!access(P2P_IMP_DEBUGFS, F_OK)) {
 		p2p_imp_knob_set("move_notify_delay_ms", 0);
 		p2p_imp_knob_set("fail_next_map", 0);
+		p2p_imp_knob_set("misbehave", P2P_IMP_MISBEHAVE_NONE);
+		p2p_imp_knob_set("misbehave_ms", 0);
 	}
 }
 
@@ -410,6 +346,22 @@ int p2p_imp_knob_set(const char *name, long val)
 	snprintf(path, sizeof(path), P2P_IMP_DEBUGFS "/%s", name);
 	snprintf(buf, sizeof(buf), "%ld", val);
 	return p2p_write_file(path, buf);
+}
+
+int p2p_imp_knob_get(const char *name, long *val)
+{
+	char path[160], buf[64], *end;
+	int ret;
+
+	snprintf(path, sizeof(path), P2P_IMP_DEBUGFS "/%s", name);
+	ret = p2p_read_file(path, buf, sizeof(buf));
+	if (ret < 0)
+		return ret;
+	errno = 0;
+	*val = strtol(buf, &end, 0);
+	if (errno || end == buf || *end)
+		return p2p_seterr_msg(EINVAL, "importer knob %s: not a number '%s'", name, buf);
+	return 0;
 }
 
 int p2p_knob_revoke(const char *bdf, bool revoke)

@@ -70,6 +70,7 @@ int p2p_pci_ids(const char *bdf, unsigned int *vendor, unsigned int *device);
 int p2p_pci_reset_methods(const char *bdf, char *buf, size_t len);
 int p2p_pci_bind(const char *bdf, const char *driver);
 int p2p_pci_config_sysfs(const char *bdf, uint8_t *buf, size_t len);
+int p2p_dev_driver_string(const char *name, char *buf, size_t len);
 
 /* vfio.c: a device opened through its (noiommu) group */
 struct p2p_dev {
@@ -196,6 +197,7 @@ struct p2p_buf_stat {
 	unsigned int maps;
 	unsigned int revokes;
 	unsigned int unrevokes;
+	unsigned int mapped;	/* mappings outstanding, all attachments */
 };
 
 struct p2p_rel_rec {
@@ -224,8 +226,44 @@ int p2p_exp_knob_read(const char *bdf, const char *name, char *buf, size_t len);
 int p2p_exp_knob_set(const char *bdf, const char *name, long val);
 int p2p_exp_knob_get(const char *bdf, const char *name, long *val);
 int p2p_imp_knob_set(const char *name, long val);
+int p2p_imp_knob_get(const char *name, long *val);
 int p2p_knob_revoke(const char *bdf, bool revoke);
 void p2p_knobs_reset(const char *const *bdfs, size_t n);
+
+/*
+ * contract.c: the exporter's revoke contract. After a revoke the exporter
+ * waits up to revoke_wait_ms for the importers' fences and unmaps; a breach
+ * is a line in "violations" (P2P_EXP_VIOL_FMT) and, with contract_warn=1, a
+ * WARN. The importer's misbehave knob (P2P_IMP_MISBEHAVE_*) breaks it on
+ * purpose. Knob names and formats: dmabuf_p2p_debugfs.h.
+ */
+/* Violation kinds, as printed in "kind=". */
+#ifndef P2P_VIOL_FENCE
+#define P2P_VIOL_FENCE	"fence"		/* resv fences unsignalled at the bound */
+#define P2P_VIOL_UNMAP	"unmap"		/* an attachment still mapped at the bound */
+#define P2P_VIOL_DETACH	"detach"	/* detached with mappings outstanding */
+#define P2P_VIOL_PIN	"pin"		/* a pin refused */
+#endif
+
+struct p2p_violation {
+	uint64_t ino;		/* the buffer */
+	char kind[16];
+	char driver[64];	/* dev_driver_string() of the importer's device */
+	char dev[64];		/* dev_name() of it */
+};
+
+/* pin_policy: what dma_buf_pin() on our buffers does on this kernel */
+enum p2p_pin_policy {
+	P2P_PIN_ALLOWED,	/* "allowed": pinned (the core may pin on every map) */
+	P2P_PIN_REFUSED,	/* "refused": EOPNOTSUPP, and a "pin" violation line */
+};
+
+int p2p_parse_violation_line(const char *line, struct p2p_violation *v);
+int p2p_violations_list(struct p2p_violation *arr, int max);
+int p2p_violations_clear(void);
+int p2p_parse_pin_policy(const char *s);
+int p2p_pin_policy(void);
+const char *p2p_pin_policy_name(int policy);
 
 /* bufinfo.c: the dma-buf core's list of every live buffer (debugfs) */
 #define P2P_DMABUF_BUFINFO "/sys/kernel/debug/dma_buf/bufinfo"

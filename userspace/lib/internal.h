@@ -4,6 +4,8 @@
 #define DMABUF_P2P_INTERNAL_H
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -17,5 +19,26 @@ int p2p_seterr(int err, const char *fmt, ...)
 /* Same, but the message is used as is (no ": strerror" suffix). */
 int p2p_seterr_msg(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* kv.c: key=value debugfs lines */
+enum kv_type { KV_U64, KV_U32, KV_INT, KV_STR };
+
+struct kv {
+	const char *key;
+	enum kv_type type;
+	void *ptr;
+	size_t len;	/* KV_STR buffer size */
+	bool seen;
+};
+
+#define KV(k, t, p)	{ .key = (k), .type = (t), .ptr = (p) }
+#define KV_S(k, p, l)	{ .key = (k), .type = KV_STR, .ptr = (p), .len = (l) }
+
+/*
+ * Fill @kv (@n keys) from @line; @what names the line in the error.
+ * -EINVAL for a malformed token, a bad value or a missing key, -ERANGE for
+ * a number too big for its field.
+ */
+int p2p_parse_kv(const char *line, struct kv *kv, size_t n, const char *what);
 
 #endif /* DMABUF_P2P_INTERNAL_H */

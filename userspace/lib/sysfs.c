@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Small-file I/O and the PCI device's sysfs directory: BDF names, BAR
- * resources, IOMMU group, bound driver, reset methods, driver binding.
+ * resources, IOMMU group, bound driver, reset methods, driver binding; and
+ * the driver of any device by its name.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
@@ -348,4 +350,50 @@ int p2p_pci_config_sysfs(const char *bdf, uint8_t *buf, size_t len)
 	}
 	close(fd);
 	return (int)n;
+}
+
+/*
+ * What the kernel's dev_driver_string() gives for the device dev_name()
+ * calls @name: its driver's name if one is bound, else its bus's, else its
+ * class's. The device is looked for on every bus, then in every class;
+ * -ENOENT if none has it.
+ */
+int p2p_dev_driver_string(const char *name, char *buf, size_t len)
+{
+	static const char *const roots[] = { "/sys/bus", "/sys/class" };
+	char path[512];
+	struct dirent *de;
+	unsigned int i;
+	DIR *d;
+
+	if (!*name || strchr(name, '/'))
+		return p2p_seterr_msg(EINVAL, "'%s' is not a device name", name);
+	for (i = 0; i < 2; i++) {
+		d = opendir(roots[i]);
+		if (!d)
+			continue;
+		while ((de = readdir(d))) {
+			if (de->d_name[0] == '.')
+				continue;
+			/* Buses list their devices in devices/, classes directly. */
+			snprintf(path, sizeof(path), "%s/%s/%s%s", roots[i], de->d_name,
+				 i ? "" : "devices/", name);
+			if (access(path, F_OK))
+				continue;
+			strncat(path, "/driver", sizeof(path) - strlen(path) - 1);
+			if (!i && !link_basename(path, buf, len)) {
+				closedir(d);
+				return 0;
+			}
+			if (strlen(de->d_name) >= len) {
+				closedir(d);
+				return p2p_seterr_msg(ENAMETOOLONG, "%s: bus name too long", name);
+			}
+			strcpy(buf, de->d_name);
+			closedir(d);
+			return 0;
+		}
+		closedir(d);
+	}
+	return p2p_seterr_msg(ENOENT, "no device named %s on any bus or class", name);
 }

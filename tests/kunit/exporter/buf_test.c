@@ -8,6 +8,7 @@
 #include <linux/err.h>
 #include <linux/fcntl.h>
 #include <linux/limits.h>
+#include <linux/scatterlist.h>
 #include <linux/sched.h>
 #include <kunit/device.h>
 #include <kunit/test.h>
@@ -200,6 +201,41 @@ static void p2p_exp_test_map_small(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, n, 1);
 	expect_segs(test, segs, &want, 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&buf_of(test, dmabuf)->stats.maps), 1);
+}
+
+/*
+ * There are no pages behind MMIO: every CPU-side length and offset of the
+ * table is zero, so an importer that walks the CPU side sees zero bytes
+ * rather than lengths it could take for memory. (The page pointers cannot
+ * be checked: CONFIG_DMABUF_DEBUG scrambles them while a table is mapped.)
+ */
+static void p2p_exp_test_sg_cpu_side_empty(struct kunit *test)
+{
+	struct p2p_fake *f = p2p_fake_new(test);
+	struct p2p_fake_imp *imp = p2p_fake_importer(test, "p2p_exp_imp0",
+						     SZ_64K);
+	struct dma_buf *dmabuf = one_range(test, f, 0, 4 * SZ_64K);
+	struct dma_buf_attachment *attach;
+	unsigned int bytes = 0;
+	struct scatterlist *sg;
+	struct sg_table *sgt;
+	int i, nents = 0;
+
+	attach = p2p_fake_attach(test, dmabuf, imp);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, attach);
+	dma_resv_lock(dmabuf->resv, NULL);
+	sgt = dma_buf_map_attachment(attach, DMA_BIDIRECTIONAL);
+	if (!IS_ERR(sgt)) {
+		nents = sgt->nents;
+		for_each_sgtable_sg(sgt, sg, i) {
+			bytes += sg->length + sg->offset;
+		}
+		dma_buf_unmap_attachment(attach, sgt, DMA_BIDIRECTIONAL);
+	}
+	dma_resv_unlock(dmabuf->resv);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(sgt));
+	KUNIT_EXPECT_EQ(test, nents, 4);
+	KUNIT_EXPECT_EQ(test, bytes, 0);
 }
 
 /* Every range is cut at the importer's maximum segment size. */
@@ -619,6 +655,7 @@ static struct kunit_case p2p_exp_cases[] = {
 	KUNIT_CASE(p2p_exp_test_create_while_mmio_off),
 	KUNIT_CASE(p2p_exp_test_attach_refusals),
 	KUNIT_CASE(p2p_exp_test_map_small),
+	KUNIT_CASE(p2p_exp_test_sg_cpu_side_empty),
 	KUNIT_CASE(p2p_exp_test_map_multi_range),
 	KUNIT_CASE(p2p_exp_test_map_huge),
 	KUNIT_CASE(p2p_exp_test_revoke_notifies_once),
