@@ -105,7 +105,10 @@ err_unlist:
 /*
  * Unregistering waits until every user closed the device, so close_device
  * has already revoked and cut off every buffer; buffers that live on hold
- * only their own references and stay safely closable.
+ * only their own references and stay safely closable. A buffer that was
+ * already being released at close_device still points at the device and
+ * takes memory_lock to unlink: remove() does not return before it has, so
+ * no buffer keeps an unbound device on vfio's dev_set.
  */
 static void p2p_exp_remove(struct pci_dev *pdev)
 {
@@ -115,6 +118,7 @@ static void p2p_exp_remove(struct pci_dev *pdev)
 
 	p2p_exp_debugfs_remove_dev(vdev);
 	vfio_pci_core_unregister_device(core);
+	p2p_exp_vfio_wait_bufs(vdev);
 	mutex_lock(&p2p_exp_devs_lock);
 	list_del(&vdev->node);
 	mutex_unlock(&p2p_exp_devs_lock);

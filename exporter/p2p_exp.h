@@ -285,6 +285,8 @@ struct p2p_exp_vdev {
 	struct mutex trigger_lock;
 	/* On p2p_exp_devs, under p2p_exp_devs_lock. */
 	struct list_head node;
+	/* Provider references held by buffers, see provider_vfio.c. */
+	atomic_t buf_refs;
 	/* Blocked by the hot reset in flight; under p2p_exp_hot_reset_lock. */
 	bool hot_reset_blocked;
 	struct p2p_exp_cfg_caps caps;
@@ -293,6 +295,7 @@ struct p2p_exp_vdev {
 
 /* provider_vfio.c */
 void p2p_exp_vfio_provider_init(struct p2p_exp_vdev *vdev);
+void p2p_exp_vfio_wait_bufs(struct p2p_exp_vdev *vdev);
 
 /* main.c */
 extern struct mutex p2p_exp_devs_lock;

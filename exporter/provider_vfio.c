@@ -4,8 +4,10 @@
  * resources, memory_lock as the provider lock, and vfio's own notion of
  * "memory enabled" plus the hardware's.
  */
+#include <linux/atomic.h>
 #include <linux/pci.h>
 #include <linux/unaligned.h>
+#include <linux/wait.h>
 
 #include "p2p_exp.h"
 
@@ -72,15 +74,42 @@ static bool p2p_exp_vfio_mmio_enabled(struct p2p_exp_provider *prov)
  * reference keeps the vfio_pci_core_device allocation, and with it
  * memory_lock and this provider, alive for a buffer's release; the buffer
  * never needs a registered device, since close_device cuts it off first.
+ *
+ * But while it is held, vfio keeps the device on its dev_set, so remove()
+ * waits for these references (p2p_exp_vfio_wait_bufs()). The wait queue is
+ * global because the last put may be what lets remove() free the device.
  */
+static DECLARE_WAIT_QUEUE_HEAD(p2p_exp_buf_refs_wq);
+
 static void p2p_exp_vfio_get(struct p2p_exp_provider *prov)
 {
-	get_device(&prov_to_vdev(prov)->core.vdev.device);
+	struct p2p_exp_vdev *vdev = prov_to_vdev(prov);
+
+	atomic_inc(&vdev->buf_refs);
+	get_device(&vdev->core.vdev.device);
 }
 
+/*
+ * remove() holds its own reference until it has seen buf_refs reach zero,
+ * so the put below is never the last one while buf_refs is still counted.
+ */
 static void p2p_exp_vfio_put(struct p2p_exp_provider *prov)
 {
-	put_device(&prov_to_vdev(prov)->core.vdev.device);
+	struct p2p_exp_vdev *vdev = prov_to_vdev(prov);
+
+	put_device(&vdev->core.vdev.device);
+	if (atomic_dec_and_test(&vdev->buf_refs))
+		wake_up_all(&p2p_exp_buf_refs_wq);
+}
+
+/*
+ * After unregistering: every buffer has been cut off by close_device
+ * except those whose release was already under way; wait for those to
+ * unlink themselves and let go of the device.
+ */
+void p2p_exp_vfio_wait_bufs(struct p2p_exp_vdev *vdev)
+{
+	wait_event(p2p_exp_buf_refs_wq, !atomic_read(&vdev->buf_refs));
 }
 
 static const struct p2p_exp_provider_ops p2p_exp_vfio_provider_ops = {

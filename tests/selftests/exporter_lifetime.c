@@ -473,6 +473,72 @@ static void unbind_with_live_buffer(void)
 	close(fd);
 }
 
+struct close_job {
+	int fd;
+	volatile bool done;
+};
+
+static void *close_fn(void *arg)
+{
+	struct close_job *c = arg;
+
+	close(c->fd);
+	c->done = true;
+	return NULL;
+}
+
+/*
+ * A buffer whose release is under way when the device is closed is left
+ * on the device's list (it is dying, nothing to cut off) and takes
+ * memory_lock to unlink when its release goes on. The unbind must not
+ * return before that: the buffer holds the vfio device, and vfio keeps a
+ * held device on its dev_set, where a later hot reset of a sibling or a
+ * new binding would find a device without a driver.
+ */
+static void unbind_waits_for_dying_buffer(void)
+{
+	const unsigned int delay = 1500;
+	struct close_job c = { 0 };
+	char bdf[P2P_BDF_LEN];
+	struct p2p_rel_rec rec;
+	uint64_t ino, t0;
+	struct tdev t;
+	pthread_t th;
+	int fd;
+
+	t_open_main(&t);
+	fresh_log();
+	snprintf(bdf, sizeof(bdf), "%s", t.dev.bdf);
+	fd = t_create_pages(&t, 0, 1);
+	ino = t_ino(fd);
+	t_set_knob(NULL, "release_delay_ms", delay);
+	c.fd = fd;
+	ASSERT_EQ(pthread_create(&th, NULL, close_fn, &c), 0);
+	p2p_sleep_ms(300);
+	/* The release is sleeping before it takes memory_lock. */
+	EXPECT_FALSE(c.done);
+	EXPECT_FALSE(t_released(ino, &rec));
+
+	t0 = p2p_now_ms();
+	p2p_dev_close(&t.dev);
+	ASSERT_OK(p2p_write_file("/sys/bus/pci/drivers/" P2P_EXP_DRIVER "/unbind", bdf));
+	tap_diag("close + unbind took %llu ms, release_delay_ms=%u",
+		 (unsigned long long)(p2p_now_ms() - t0), delay);
+	/* Unbind returned: the release has unlinked the buffer already. */
+	EXPECT_TRUE(t_released(ino, &rec));
+	pthread_join(th, NULL);
+	t_set_knob(NULL, "release_delay_ms", 0);
+	ASSERT_TRUE(t_released(ino, &rec));
+	expect_path(&rec, P2P_REL_CLOSE);
+
+	ASSERT_OK(p2p_pci_bind(bdf, P2P_EXP_DRIVER));
+	ASSERT_OK(p2p_debugfs_ensure());
+	t_open(&t, bdf);
+	fd = t_create_pages(&t, 0, 1);
+	ASSERT_TRUE(t_listed(bdf, t_ino(fd)));
+	close(fd);
+}
+
 static bool module_has_holders(char *who, size_t len)
 {
 	struct dirent *de;
@@ -577,6 +643,7 @@ static const struct tap_case cases[] = {
 	TAP_CASE(release_by_revoker_after_close),
 	TAP_CASE(device_close_live_buffer),
 	TAP_CASE(unbind_with_live_buffer),
+	TAP_CASE(unbind_waits_for_dying_buffer),
 	TAP_CASE(rmmod_refused_while_buffer_lives),
 	TAP_CASE_T(rmmod_allowed_after_release, 30),
 };
