@@ -18,7 +18,7 @@
 
 /*
  * Bound devices, for a hot reset to find the other devices of its dev_set.
- * Order: after p2p_exp_hot_reset_lock, before memory_lock.
+ * A leaf: nothing but an allocation happens under it.
  */
 DEFINE_MUTEX(p2p_exp_devs_lock);
 LIST_HEAD(p2p_exp_devs);

@@ -11,14 +11,15 @@
  * it is declared.
  *
  *   p2p_exp_vdev.trigger_lock    one whole trigger sequence of one device
- *   p2p_exp_hot_reset_lock       a hot reset that blocks several devices
- *   p2p_exp_devs_lock            the list of bound devices
  *   *p2p_exp_provider.lock       vfio's memory_lock: MMIO state, buffer list
  *   dma_buf.resv                 a buffer's revoked flag, its attachments
  *   importer locks               taken by move_notify
  *   p2p_exp_dma_lock             (buf.c) one map or unmap of DMA addresses;
  *                                innermost, only DMA API calls under it
  *   p2p_exp_viol_lock            (contract.c) the violation log; a leaf
+ *   p2p_exp_devs_lock            (main.c) the list of bound devices; a
+ *                                leaf, a hot reset collects under it and
+ *                                blocks the devices after dropping it
  *
  * After a revoke, the revoker waits for the importers to unmap (contract.c)
  * holding the provider lock but not the resv: an importer may take the resv
@@ -26,9 +27,10 @@
  *
  * vfio core calls open_device/close_device with dev_set->lock held and takes
  * memory_lock below it; those two callbacks therefore take only memory_lock,
- * never trigger_lock. Nothing here calls into vfio core or touches user
- * memory while holding memory_lock (vfio's fault handler takes memory_lock
- * under mmap_lock).
+ * never trigger_lock. A hot reset looks at ownership under dev_set->lock
+ * before it takes any lock of ours. Nothing here calls into vfio core or
+ * touches user memory while holding memory_lock (vfio's fault handler
+ * takes memory_lock under mmap_lock).
  */
 #ifndef _DMABUF_P2P_EXP_H
 #define _DMABUF_P2P_EXP_H
@@ -287,8 +289,6 @@ struct p2p_exp_vdev {
 	struct list_head node;
 	/* Provider references held by buffers, see provider_vfio.c. */
 	atomic_t buf_refs;
-	/* Blocked by the hot reset in flight; under p2p_exp_hot_reset_lock. */
-	bool hot_reset_blocked;
 	struct p2p_exp_cfg_caps caps;
 	struct dentry *dbg;
 };

@@ -11,20 +11,17 @@
  * unblocks (unrevoke under memory_lock, only if the MMIO really is back).
  * trigger_lock makes the three steps one unit per device; the block count
  * keeps a device revoked while a hot reset started from a sibling is in
- * flight, without taking the sibling's trigger_lock.
+ * flight, without taking the sibling's trigger_lock, and lets hot resets
+ * started from two siblings overlap.
  */
+#include <linux/file.h>
 #include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 #include <linux/vfio.h>
 
 #include "p2p_exp.h"
-
-/*
- * Serialises hot resets, so the hot_reset_blocked marks of one cannot be
- * confused with another's. Order: after trigger_lock, before
- * p2p_exp_devs_lock; held across vfio core's hot reset, which takes
- * dev_set->lock: nothing takes this lock under dev_set->lock.
- */
-static DEFINE_MUTEX(p2p_exp_hot_reset_lock);
 
 static void p2p_exp_trigger_begin(struct p2p_exp_vdev *vdev, bool removes)
 {
@@ -68,43 +65,168 @@ ssize_t p2p_exp_write(struct vfio_device *core_vdev, const char __user *buf,
 
 /*
  * A hot reset resets every device of the dev_set, so every one of ours in
- * it is blocked, not just the device the ioctl came in on.
+ * it is blocked, not just the device the ioctl came in on. Everything the
+ * caller hands in is copied and judged first, holding no lock: a copy from
+ * user memory can take as long as the caller likes (userfaultfd, FUSE).
+ * And only a caller that owns every sibling of ours (as vfio core will
+ * demand) gets their buffers revoked: anybody else fails before touching
+ * them. vfio core copies the arguments again under our trigger_lock; that
+ * lock is per device, so a stalled copy holds up only the caller's own
+ * device, and the siblings it owns.
  */
-static void p2p_exp_block_dev_set(struct p2p_exp_vdev *vdev, bool block)
+#define P2P_EXP_HOT_RESET_MAX_FDS	1024
+
+struct p2p_exp_hot_reset {
+	struct file **files;		/* group files, or NULL for iommufd */
+	u32 nr_files;
+	struct iommufd_ctx *ictx;	/* cdev: the caller's iommufd */
+	struct p2p_exp_vdev **devs;	/* ours in the dev_set, referenced */
+	unsigned int nr_devs;
+};
+
+static int p2p_exp_hot_reset_args(struct p2p_exp_vdev *vdev,
+				  unsigned long arg,
+				  struct p2p_exp_hot_reset *hr)
+{
+	struct vfio_pci_hot_reset __user *uarg = (void __user *)arg;
+	unsigned long minsz = offsetofend(struct vfio_pci_hot_reset, count);
+	struct vfio_pci_hot_reset hdr;
+	int ret = 0;
+	s32 *fds;
+	u32 i;
+
+	if (copy_from_user(&hdr, uarg, minsz))
+		return -EFAULT;
+	if (hdr.argsz < minsz || hdr.flags)
+		return -EINVAL;
+	/* Group fds from a group user, none from a cdev user: as vfio. */
+	if (!!hdr.count == vfio_device_cdev_opened(&vdev->core.vdev))
+		return -EINVAL;
+	if (!hdr.count) {
+		hr->ictx = vfio_iommufd_device_ictx(&vdev->core.vdev);
+		return hr->ictx ? 0 : -EINVAL;
+	}
+	if (hdr.count > P2P_EXP_HOT_RESET_MAX_FDS) {
+		dev_dbg(&vdev->core.pdev->dev, "hot reset: %u group fds\n",
+			hdr.count);
+		return -EINVAL;
+	}
+
+	fds = memdup_array_user(uarg->group_fds, hdr.count, sizeof(*fds));
+	if (IS_ERR(fds))
+		return PTR_ERR(fds);
+	hr->files = kcalloc(hdr.count, sizeof(*hr->files), GFP_KERNEL_ACCOUNT);
+	if (!hr->files) {
+		kfree(fds);
+		return -ENOMEM;
+	}
+	for (i = 0; i < hdr.count && !ret; i++) {
+		struct file *file = fget(fds[i]);
+
+		if (!file) {
+			ret = -EBADF;
+			break;
+		}
+		hr->files[hr->nr_files++] = file;
+		if (!vfio_file_is_group(file))
+			ret = -EINVAL;
+	}
+	kfree(fds);
+	return ret;
+}
+
+/* Does the caller own @d, by vfio core's rule for hot resets? */
+static bool p2p_exp_hot_reset_owns(const struct p2p_exp_hot_reset *hr,
+				   struct p2p_exp_vdev *d)
+{
+	struct vfio_device *core = &d->core.vdev;
+	bool owned = false;
+	u32 i;
+	int id;
+
+	if (hr->ictx) {
+		/* The iommufd binding changes under dev_set->lock only. */
+		mutex_lock(&core->dev_set->lock);
+		id = vfio_iommufd_get_dev_id(core, hr->ictx);
+		mutex_unlock(&core->dev_set->lock);
+		return id > 0 || id == -ENOENT;
+	}
+	for (i = 0; i < hr->nr_files && !owned; i++)
+		owned = vfio_file_has_dev(hr->files[i], core);
+	return owned;
+}
+
+/* Ours in the dev_set of @vdev, each with a device reference. */
+static int p2p_exp_hot_reset_collect(struct p2p_exp_vdev *vdev,
+				     struct p2p_exp_hot_reset *hr)
 {
 	struct vfio_device_set *dev_set = vdev->core.vdev.dev_set;
 	struct p2p_exp_vdev *d;
-
-	lockdep_assert_held(&p2p_exp_hot_reset_lock);
+	unsigned int n = 0, i;
 
 	mutex_lock(&p2p_exp_devs_lock);
+	/* Set before the device could be opened; a plain read. */
+	list_for_each_entry(d, &p2p_exp_devs, node)
+		n += READ_ONCE(d->core.vdev.dev_set) == dev_set;
+	hr->devs = kcalloc(n, sizeof(*hr->devs), GFP_KERNEL);
+	if (!hr->devs) {
+		mutex_unlock(&p2p_exp_devs_lock);
+		return -ENOMEM;
+	}
 	list_for_each_entry(d, &p2p_exp_devs, node) {
-		/* Set before the device could be opened; a plain read. */
-		if (READ_ONCE(d->core.vdev.dev_set) != dev_set)
+		if (READ_ONCE(d->core.vdev.dev_set) != dev_set ||
+		    hr->nr_devs == n)
 			continue;
-		if (block) {
-			d->hot_reset_blocked = true;
-			p2p_exp_block(&d->prov);
-		} else if (d->hot_reset_blocked) {
-			d->hot_reset_blocked = false;
-			p2p_exp_unblock(&d->prov);
-		}
+		get_device(&d->core.vdev.device);
+		hr->devs[hr->nr_devs++] = d;
 	}
 	mutex_unlock(&p2p_exp_devs_lock);
+
+	for (i = 0; i < hr->nr_devs; i++) {
+		if (!p2p_exp_hot_reset_owns(hr, hr->devs[i])) {
+			dev_dbg(&vdev->core.pdev->dev,
+				"hot reset: caller does not own %s\n",
+				pci_name(hr->devs[i]->core.pdev));
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static void p2p_exp_hot_reset_free(struct p2p_exp_hot_reset *hr)
+{
+	unsigned int i;
+
+	for (i = 0; i < hr->nr_devs; i++)
+		put_device(&hr->devs[i]->core.vdev.device);
+	kfree(hr->devs);
+	for (i = 0; i < hr->nr_files; i++)
+		fput(hr->files[i]);
+	kfree(hr->files);
 }
 
 static long p2p_exp_hot_reset(struct p2p_exp_vdev *vdev, unsigned int cmd,
 			      unsigned long arg)
 {
+	struct p2p_exp_hot_reset hr = {};
+	unsigned int i;
 	long ret;
 
+	ret = p2p_exp_hot_reset_args(vdev, arg, &hr);
+	if (!ret)
+		ret = p2p_exp_hot_reset_collect(vdev, &hr);
+	if (ret)
+		goto out;
+
 	mutex_lock(&vdev->trigger_lock);
-	mutex_lock(&p2p_exp_hot_reset_lock);
-	p2p_exp_block_dev_set(vdev, true);
+	for (i = 0; i < hr.nr_devs; i++)
+		p2p_exp_block(&hr.devs[i]->prov);
 	ret = vfio_pci_core_ioctl(&vdev->core.vdev, cmd, arg);
-	p2p_exp_block_dev_set(vdev, false);
-	mutex_unlock(&p2p_exp_hot_reset_lock);
+	for (i = 0; i < hr.nr_devs; i++)
+		p2p_exp_unblock(&hr.devs[i]->prov);
 	mutex_unlock(&vdev->trigger_lock);
+out:
+	p2p_exp_hot_reset_free(&hr);
 	return ret;
 }
 

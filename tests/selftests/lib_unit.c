@@ -5,8 +5,10 @@
  * parsing (buffers, releases, the revoke contract's violations and pin
  * policy), capability walks, error messages, the trigger table, the seeded
  * PRNG and the stress operation sequence it drives, percentiles, kernel
- * splat recognition, JSON string escaping, dma_buf/bufinfo parsing), its
- * device-free system helpers (fd passing, fdinfo, small files), the CLI's
+ * splat recognition, JSON string escaping, dma_buf/bufinfo parsing, the
+ * fail-nth read-back), its device-free system helpers (fd passing, fdinfo,
+ * small files, fail-nth's calls on a plain file, the fault-injection
+ * attributes in a fake debugfs), the CLI's
  * option parser and the pure parts of fuzz (its errno table, the seeded
  * drawing of calls, its model of how the kernel parses knob writes). Needs no
  * device and no root: make -C userspace test.
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1922,6 +1925,149 @@ static void cli_fuzz_opts(void)
 	ASSERT_EQ(o.duration_s, STRESS_DEFAULT_S);
 }
 
+/* What /proc/thread-self/fail-nth reads: the calls still to come. */
+static void failnth_parse(void)
+{
+	unsigned int left = 0;
+
+	ASSERT_EQ(p2p_failnth_parse("0", &left), 0);
+	ASSERT_EQ(left, 0);
+	ASSERT_EQ(p2p_failnth_parse("17\n", &left), 0);
+	ASSERT_EQ(left, 17);
+	ASSERT_EQ(p2p_failnth_parse("4294967295\n", &left), 0);
+	ASSERT_EQ(left, 4294967295u);
+	left = 5;
+	ASSERT_EQ(p2p_failnth_parse("4294967296", &left), -ERANGE);
+	ASSERT_EQ(p2p_failnth_parse("99999999999999999999999", &left), -ERANGE);
+	ASSERT_EQ(p2p_failnth_parse("", &left), -EINVAL);
+	ASSERT_EQ(p2p_failnth_parse("\n", &left), -EINVAL);
+	ASSERT_EQ(p2p_failnth_parse("-1", &left), -EINVAL);
+	ASSERT_EQ(p2p_failnth_parse(" 3", &left), -EINVAL);
+	ASSERT_EQ(p2p_failnth_parse("3x", &left), -EINVAL);
+	ASSERT_EQ(p2p_failnth_parse("3\n\n", &left), -EINVAL);
+	ASSERT_EQ(left, 5);
+}
+
+/*
+ * fail-nth's calls with a plain file standing in for the kernel's: it
+ * keeps what was written, so the read-back sees N itself (nothing
+ * injected), and the wrapper's ioctl ran armed.
+ */
+static void failnth_calls(void)
+{
+	char path[] = "/tmp/lib_unit.XXXXXX";
+	unsigned int left = 0;
+	bool injected = true;
+	struct winsize ws;
+	int fd, avail = -1, result = 1;
+
+	fd = mkstemp(path);
+	ASSERT_SYSOK(fd);
+	unlink(path);
+	ASSERT_EQ(p2p_failnth_arm(fd, 42), 0);
+	ASSERT_EQ(p2p_failnth_left(fd, &left), 0);
+	ASSERT_EQ(left, 42);
+
+	ASSERT_SYSOK(ftruncate(fd, 0));
+	ASSERT_EQ(p2p_failnth_ioctl(fd, 9, fd, FIONREAD, &avail, &result, &injected), 0);
+	ASSERT_EQ(result, 0);
+	ASSERT_EQ(avail, 1);		/* the file held "9" while the ioctl ran */
+	ASSERT_FALSE(injected);
+	ASSERT_EQ(p2p_failnth_left(fd, &left), 0);
+	ASSERT_EQ(left, 0);		/* and was disarmed after */
+
+	/* The ioctl's own failure is its result, not the wrapper's. */
+	ASSERT_EQ(p2p_failnth_ioctl(fd, 3, fd, TIOCGWINSZ, &ws, &result, &injected), 0);
+	ASSERT_EQ(result, -ENOTTY);
+	ASSERT_EQ(p2p_failnth_ioctl(fd, 0, fd, FIONREAD, &avail, &result, &injected), -EINVAL);
+	close(fd);
+	ASSERT_EQ(p2p_failnth_left(fd, &left), -EBADF);
+	ASSERT_EQ(p2p_failnth_arm(fd, 1), -EBADF);
+}
+
+static const char *const fault_files[][3] = {
+	/* file, value before, value for fail-nth */
+	{ "failslab/ignore-gfp-wait", "Y", "N" },
+	{ "failslab/cache-filter", "Y", "N" },
+	{ "failslab/verbose", "2", "0" },
+	{ "fail_page_alloc/ignore-gfp-wait", "Y", "N" },
+	{ "fail_page_alloc/ignore-gfp-highmem", "Y", "N" },
+	{ "fail_page_alloc/min-order", "3", "1" },
+	{ "fail_page_alloc/verbose", "1", "0" },
+};
+
+#define NFAULT_FILES (sizeof(fault_files) / sizeof(fault_files[0]))
+
+/* Each fake attribute file holds column @col of fault_files, or FAIL. */
+static void fault_files_hold(const char *root, int col)
+{
+	char path[128], buf[16];
+	size_t i;
+
+	for (i = 0; i < NFAULT_FILES; i++) {
+		snprintf(path, sizeof(path), "%s/%s", root, fault_files[i][0]);
+		ASSERT_GE(p2p_read_file(path, buf, sizeof(buf)), 0);
+		ASSERT_STREQ(buf, fault_files[i][col]);
+	}
+}
+
+/* The fault-injection attributes in a fake debugfs: saved, applied, restored. */
+static void fault_attrs_fake_tree(void)
+{
+	char root[] = "/tmp/lib_unit.XXXXXX", path[128];
+	struct p2p_fault_attrs saved;
+	int r_save, r_apply, r_restore, r_missing, r_none;
+	char missing_msg[512];
+	size_t i;
+	FILE *f;
+
+	ASSERT_TRUE(mkdtemp(root) != NULL);
+	snprintf(path, sizeof(path), "%s/failslab", root);
+	ASSERT_SYSOK(mkdir(path, 0700));
+	snprintf(path, sizeof(path), "%s/fail_page_alloc", root);
+	ASSERT_SYSOK(mkdir(path, 0700));
+	for (i = 0; i < NFAULT_FILES; i++) {
+		snprintf(path, sizeof(path), "%s/%s", root, fault_files[i][0]);
+		f = fopen(path, "w");
+		ASSERT_TRUE(f != NULL);
+		fprintf(f, "%s\n", fault_files[i][1]);
+		ASSERT_SYSOK(fclose(f));
+	}
+
+	p2p_fault_attrs_set_root(root);
+	r_save = p2p_fault_attrs_save(&saved);
+	r_apply = p2p_fault_attrs_apply();
+	fault_files_hold(root, 2);
+	r_restore = p2p_fault_attrs_restore(&saved);
+	fault_files_hold(root, 1);
+	/* One attribute missing: all or nothing. */
+	snprintf(path, sizeof(path), "%s/fail_page_alloc/min-order", root);
+	unlink(path);
+	r_missing = p2p_fault_attrs_save(&saved);
+	snprintf(missing_msg, sizeof(missing_msg), "%s", p2p_last_error());
+	p2p_fault_attrs_set_root("/nonexistent/debugfs");
+	r_none = p2p_fault_attrs_save(&saved);
+	p2p_fault_attrs_set_root(NULL);
+
+	for (i = 0; i < NFAULT_FILES; i++) {
+		snprintf(path, sizeof(path), "%s/%s", root, fault_files[i][0]);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/failslab", root);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/fail_page_alloc", root);
+	rmdir(path);
+	rmdir(root);
+
+	ASSERT_EQ(r_save, 0);
+	ASSERT_EQ(r_apply, 0);
+	ASSERT_EQ(r_restore, 0);
+	ASSERT_EQ(r_missing, -ENOENT);
+	ASSERT_TRUE(strstr(missing_msg, "min-order") != NULL);
+	ASSERT_TRUE(strstr(missing_msg, "CONFIG_FAILSLAB") != NULL);
+	ASSERT_EQ(r_none, -ENOENT);
+}
+
 static const struct tap_case cases[] = {
 	TAP_CASE(parse_u64_good),
 	TAP_CASE(parse_u64_bad),
@@ -1968,6 +2114,9 @@ static const struct tap_case cases[] = {
 	TAP_CASE(fuzz_draw_independent_of_device),
 	TAP_CASE(bufinfo_parse),
 	TAP_CASE(cli_fuzz_opts),
+	TAP_CASE(failnth_parse),
+	TAP_CASE(failnth_calls),
+	TAP_CASE(fault_attrs_fake_tree),
 };
 
 int main(int argc, char **argv)

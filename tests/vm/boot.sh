@@ -63,6 +63,11 @@ timeout --foreground -k 5 "$tmo" qemu-system-x86_64 \
 	-device pcie-root-port,id=rp3,chassis=3,slot=3 \
 	-device e1000e,bus=rp3 \
 	-device edu,dma_mask=0xffffffffffffffff \
+	-device pcie-root-port,id=rp4,chassis=4,slot=4 \
+	-object memory-backend-memfd,id=ivsib0,size=1M,share=on \
+	-object memory-backend-memfd,id=ivsib1,size=1M,share=on \
+	-device ivshmem-plain,memdev=ivsib0,bus=rp4,addr=0.0,multifunction=on \
+	-device ivshmem-plain,memdev=ivsib1,bus=rp4,addr=0.1 \
 	</dev/null >"$outdir/qemu.log" 2>&1 &
 qpid=$!
 

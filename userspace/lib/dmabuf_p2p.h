@@ -69,6 +69,7 @@ int p2p_pci_driver(const char *bdf, char *buf, size_t len);
 int p2p_pci_ids(const char *bdf, unsigned int *vendor, unsigned int *device);
 int p2p_pci_reset_methods(const char *bdf, char *buf, size_t len);
 int p2p_pci_bind(const char *bdf, const char *driver);
+int p2p_pci_driver_devices(const char *driver, char (*bdfs)[P2P_BDF_LEN], int max);
 int p2p_pci_config_sysfs(const char *bdf, uint8_t *buf, size_t len);
 int p2p_dev_driver_string(const char *name, char *buf, size_t len);
 
@@ -161,8 +162,25 @@ int p2p_set_power_state(struct p2p_dev *dev, unsigned int state);
 int p2p_pcie_flr(struct p2p_dev *dev);
 int p2p_af_flr(struct p2p_dev *dev);
 int p2p_device_reset(struct p2p_dev *dev);
+
+/*
+ * hot_reset.c: VFIO_DEVICE_PCI_HOT_RESET. p2p_hot_reset() = groups_get,
+ * an argument of their fds, issue, groups_put.
+ */
+struct p2p_hot_reset_groups {
+	int *fds;		/* one per group owning a device the reset resets */
+	unsigned int count;
+	int own;		/* the device's own group fd: put leaves it open */
+};
+
 int p2p_hot_reset(struct p2p_dev *dev);
 int p2p_hot_reset_count(struct p2p_dev *dev);
+int p2p_hot_reset_devices(struct p2p_dev *dev, struct vfio_pci_dependent_device **out);
+void p2p_hot_reset_dev_bdf(const struct vfio_pci_dependent_device *d,
+			   char out[P2P_BDF_LEN]);
+int p2p_hot_reset_groups_get(struct p2p_dev *dev, struct p2p_hot_reset_groups *g);
+void p2p_hot_reset_groups_put(struct p2p_hot_reset_groups *g);
+int p2p_hot_reset_issue(struct p2p_dev *dev, struct vfio_pci_hot_reset *hr);
 
 /* importer.c */
 int p2p_imp_open(void);
@@ -277,6 +295,36 @@ struct p2p_bufinfo {
 
 int p2p_parse_bufinfo(const char *text, struct p2p_bufinfo *arr, int max);
 int p2p_bufinfo_list(struct p2p_bufinfo *arr, int max);
+
+/*
+ * failnth.c: the kernel's per-task fail-nth (CONFIG_FAULT_INJECTION). The
+ * Nth fault-injectable call of the thread fails; the read-back is how many
+ * were still to come (0: injected). Open it in the thread that uses it.
+ */
+#define P2P_FAILNTH_PATH	"/proc/thread-self/fail-nth"
+
+int p2p_failnth_parse(const char *s, unsigned int *left);
+int p2p_failnth_open(void);
+int p2p_failnth_arm(int fd, unsigned int nth);
+int p2p_failnth_left(int fd, unsigned int *left);
+int p2p_failnth_ioctl(int fnfd, unsigned int nth, int fd, unsigned long req, void *arg,
+		      int *result, bool *injected);
+
+/*
+ * fault_attr.c: the failslab and fail_page_alloc attributes in debugfs that
+ * decide which allocations fail-nth may fail: saved, set for it, restored.
+ */
+#define P2P_FAULT_DEBUGFS	"/sys/kernel/debug"
+#define P2P_FAULT_ATTRS_MAX	8
+
+struct p2p_fault_attrs {
+	char val[P2P_FAULT_ATTRS_MAX][24];
+};
+
+void p2p_fault_attrs_set_root(const char *dir);
+int p2p_fault_attrs_save(struct p2p_fault_attrs *saved);
+int p2p_fault_attrs_apply(void);
+int p2p_fault_attrs_restore(const struct p2p_fault_attrs *saved);
 
 /* module.c */
 int p2p_module_unload(const char *name);

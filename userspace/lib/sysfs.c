@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Small-file I/O and the PCI device's sysfs directory: BDF names, BAR
- * resources, IOMMU group, bound driver, reset methods, driver binding; and
- * the driver of any device by its name.
+ * resources, IOMMU group, bound driver, reset methods, driver binding; the
+ * devices a driver has; and the driver of any device by its name.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -328,6 +328,37 @@ int p2p_pci_bind(const char *bdf, const char *driver)
 	if (strcmp(cur, driver))
 		return p2p_seterr_msg(EBUSY, "%s: bound to %s, not %s", bdf, cur, driver);
 	return 0;
+}
+
+static int bdf_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/*
+ * The addresses of the devices bound to @driver, sorted: up to @max of them
+ * into @bdfs; their number, or -errno (-ENOENT: no such driver).
+ */
+int p2p_pci_driver_devices(const char *driver, char (*bdfs)[P2P_BDF_LEN], int max)
+{
+	char path[160], bdf[P2P_BDF_LEN];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), P2P_SYSFS_PCI_DRIVERS "/%s", driver);
+	d = opendir(path);
+	if (!d)
+		return p2p_seterr(errno, "%s (driver not registered?)", path);
+	while (n < max && (de = readdir(d))) {
+		/* Its devices are the links named by address; skip bind, module... */
+		if (p2p_bdf_normalize(de->d_name, bdf) || strcmp(bdf, de->d_name))
+			continue;
+		memcpy(bdfs[n++], bdf, P2P_BDF_LEN);
+	}
+	closedir(d);
+	qsort(bdfs, n, P2P_BDF_LEN, bdf_cmp);
+	return n;
 }
 
 /* Config space as sysfs shows it (all of it for root); returns bytes read. */

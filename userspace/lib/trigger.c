@@ -3,13 +3,10 @@
  * Revoke triggers: everything that takes a BAR's MMIO away from a live
  * dma-buf (and gives it back), driven from userspace the way a VMM would:
  * config-space writes through vfio (COMMAND.MEM, PMCSR, PCIe and AF FLR),
- * VFIO_DEVICE_RESET, VFIO_DEVICE_PCI_HOT_RESET, closing the device, and the
- * exporter's debugfs revoke knob.
+ * VFIO_DEVICE_RESET, VFIO_DEVICE_PCI_HOT_RESET (hot_reset.c), closing the
+ * device, and the exporter's debugfs revoke knob.
  */
-#include <fcntl.h>
-#include <linux/pci.h>
 #include <linux/pci_regs.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -195,90 +192,6 @@ int p2p_device_reset(struct p2p_dev *dev)
 	if (ioctl(dev->device, VFIO_DEVICE_RESET) < 0)
 		return p2p_seterr(errno, "%s: VFIO_DEVICE_RESET", dev->bdf);
 	return 0;
-}
-
-/* Number of devices a hot reset would reset, or -errno (-ENODEV: none possible). */
-int p2p_hot_reset_count(struct p2p_dev *dev)
-{
-	struct vfio_pci_hot_reset_info info = { .argsz = sizeof(info) };
-
-	if (ioctl(dev->device, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &info) < 0 &&
-	    errno != ENOSPC)
-		return p2p_seterr(errno, "%s: VFIO_DEVICE_GET_PCI_HOT_RESET_INFO "
-				  "(no slot or bus reset?)", dev->bdf);
-	return info.count;
-}
-
-/*
- * Hot reset needs an fd for every group owning an affected device: ours,
- * plus any other, opened here (that fails while another process has it).
- */
-int p2p_hot_reset(struct p2p_dev *dev)
-{
-	struct vfio_pci_hot_reset_info *info = NULL;
-	struct vfio_pci_hot_reset *hr = NULL;
-	int *fds = NULL, *owned = NULL;
-	unsigned int i, j, ngroups = 0;
-	int count, ret;
-
-	count = p2p_hot_reset_count(dev);
-	if (count < 0)
-		return count;
-	info = calloc(1, sizeof(*info) + count * sizeof(info->devices[0]));
-	fds = calloc(count + 1, sizeof(int));
-	owned = calloc(count + 1, sizeof(int));
-	hr = calloc(1, sizeof(*hr) + (count + 1) * sizeof(hr->group_fds[0]));
-	if (!info || !fds || !owned || !hr) {
-		ret = p2p_seterr(ENOMEM, "hot reset");
-		goto out;
-	}
-	info->argsz = sizeof(*info) + count * sizeof(info->devices[0]);
-	if (ioctl(dev->device, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, info) < 0) {
-		ret = p2p_seterr(errno, "%s: VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", dev->bdf);
-		goto out;
-	}
-	for (i = 0; i < info->count && i < (unsigned int)count; i++) {
-		int gid = info->devices[i].group_id;
-		char path[64];
-
-		for (j = 0; j < ngroups; j++)
-			if (owned[j] == gid)
-				break;
-		if (j < ngroups)
-			continue;
-		owned[ngroups] = gid;
-		if (gid == dev->group_id) {
-			fds[ngroups++] = dev->group;
-			continue;
-		}
-		p2p_group_path(gid, dev->noiommu, path, sizeof(path));
-		fds[ngroups] = open(path, O_RDWR | O_CLOEXEC);
-		if (fds[ngroups] < 0) {
-			ret = p2p_seterr(errno, "%s: hot reset also resets %04x:%02x:%02x.%x; open %s",
-					 dev->bdf, info->devices[i].segment,
-					 info->devices[i].bus,
-					 PCI_SLOT(info->devices[i].devfn),
-					 PCI_FUNC(info->devices[i].devfn), path);
-			goto out;
-		}
-		ngroups++;
-	}
-	hr->argsz = sizeof(*hr) + ngroups * sizeof(hr->group_fds[0]);
-	hr->count = ngroups;
-	for (j = 0; j < ngroups; j++)
-		hr->group_fds[j] = fds[j];
-	ret = 0;
-	if (ioctl(dev->device, VFIO_DEVICE_PCI_HOT_RESET, hr) < 0)
-		ret = p2p_seterr(errno, "%s: VFIO_DEVICE_PCI_HOT_RESET", dev->bdf);
-out:
-	for (j = 0; fds && j < ngroups; j++)
-		if (fds[j] >= 0 && fds[j] != dev->group)
-			close(fds[j]);
-	free(hr);
-	free(owned);
-	free(fds);
-	free(info);
-	return ret;
 }
 
 /* 0 if @t can be fired at @dev; else -errno with the reason in the message. */
