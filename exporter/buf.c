@@ -305,6 +305,7 @@ static void p2p_exp_release(struct dma_buf *dmabuf)
 
 	if (delay)
 		msleep(delay);
+	p2p_exp_negative_pause();
 
 	/*
 	 * Taking the provider lock is safe only because no revoker ever
@@ -331,6 +332,7 @@ static const struct dma_buf_ops p2p_exp_dmabuf_ops = {
 	.map_dma_buf = p2p_exp_map,
 	.unmap_dma_buf = p2p_exp_unmap,
 	.release = p2p_exp_release,
+	.mmap = p2p_exp_mmap,
 };
 
 /*

@@ -13,6 +13,7 @@
 #include <linux/kstrtox.h>
 #include <linux/pci.h>
 #include <linux/seq_file.h>
+#include <linux/wait.h>
 #include <kunit/visibility.h>
 
 #include "dmabuf_p2p_debugfs.h"
@@ -75,11 +76,49 @@ DEFINE_DEBUGFS_ATTRIBUTE(p2p_exp_knob_fops, p2p_exp_knob_get, p2p_exp_knob_set,
 
 #ifdef P2P_NEGATIVE_CONTROL
 u32 p2p_exp_bug_sync_put;
+u32 p2p_exp_bug_fault_remap;
+u32 p2p_exp_bug_fault_lock;
+
+/*
+ * Seed 004: an interface that lets userspace hold a kernel-side "lock"
+ * across syscalls. While bug_pause reads 1, every buffer release waits for
+ * it, uninterruptibly; whoever set it may close the file and walk away, and
+ * a release in a kernel worker (delayed_fput) then hangs for good.
+ */
+static u32 p2p_exp_bug_pause;
+static DECLARE_WAIT_QUEUE_HEAD(p2p_exp_bug_pause_wq);
+
+void p2p_exp_bug_pause_wait(void)
+{
+	wait_event(p2p_exp_bug_pause_wq, !READ_ONCE(p2p_exp_bug_pause));
+}
+
+static int p2p_exp_bug_pause_get(void *data, u64 *val)
+{
+	*val = READ_ONCE(p2p_exp_bug_pause);
+	return 0;
+}
+
+static int p2p_exp_bug_pause_set(void *data, u64 val)
+{
+	WRITE_ONCE(p2p_exp_bug_pause, !!val);
+	wake_up_all(&p2p_exp_bug_pause_wq);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(p2p_exp_bug_pause_fops, p2p_exp_bug_pause_get,
+			 p2p_exp_bug_pause_set, "%llu\n");
 
 static void p2p_exp_debugfs_negative_control(struct dentry *root)
 {
-	pr_notice("negative-control build: bug_sync_put can deadlock revoke\n");
+	pr_notice("negative-control build: bug_* knobs reintroduce known bugs\n");
 	debugfs_create_u32("bug_sync_put", 0600, root, &p2p_exp_bug_sync_put);
+	debugfs_create_u32("bug_fault_remap", 0600, root,
+			   &p2p_exp_bug_fault_remap);
+	debugfs_create_u32("bug_fault_lock", 0600, root,
+			   &p2p_exp_bug_fault_lock);
+	debugfs_create_file_unsafe("bug_pause", 0600, root, NULL,
+				   &p2p_exp_bug_pause_fops);
 }
 #else
 static void p2p_exp_debugfs_negative_control(struct dentry *root)

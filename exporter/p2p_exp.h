@@ -14,6 +14,9 @@
  *   *p2p_exp_provider.lock       vfio's memory_lock: MMIO state, buffer list
  *   dma_buf.resv                 a buffer's revoked flag, its attachments
  *   importer locks               taken by move_notify
+ *   i_mmap_rwsem, page tables    (mmap.c) zapping a buffer's CPU mappings;
+ *                                the fault handler takes the resv under
+ *                                mmap_lock, never memory_lock
  *   p2p_exp_dma_lock             (buf.c) one map or unmap of DMA addresses;
  *                                innermost, only DMA API calls under it
  *   p2p_exp_viol_lock            (contract.c) the violation log; a leaf
@@ -48,6 +51,7 @@
 struct dma_buf;
 struct dma_buf_attachment;
 struct seq_file;
+struct vm_area_struct;
 struct p2p_exp_provider;
 
 /* Where the MMIO is and whether it decodes; implemented per provider. */
@@ -179,6 +183,10 @@ unsigned int p2p_exp_violations_read(struct p2p_exp_violation *out,
 void p2p_exp_violations_clear(void);
 void p2p_exp_violations_show(struct seq_file *m);
 
+/* mmap.c: CPU mappings of a buffer */
+int p2p_exp_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma);
+void p2p_exp_mmap_zap(struct p2p_exp_buf *buf);
+
 /* debugfs.c: test knobs, see uapi/dmabuf_p2p_debugfs.h */
 struct p2p_exp_knobs {
 	u32 release_delay_ms;
@@ -212,21 +220,57 @@ void p2p_exp_debugfs_init(void);
 void p2p_exp_debugfs_exit(void);
 
 /*
- * The negative control (bug_sync_put) exists only in a module built with
- * P2P_NEGATIVE_CONTROL=1 (exporter/Kbuild); everywhere else this is
- * constant false and the compiler drops the branch it guards.
+ * The negative controls exist only in a module built with
+ * P2P_NEGATIVE_CONTROL=1 (exporter/Kbuild); everywhere else these are
+ * constant false and the compiler drops the branches they guard.
+ *   bug_sync_put     seed 001: the final put under memory_lock (revoke.c)
+ *   bug_fault_remap  seed 000: remap the VMA under i_mmap_rwsem (mmap.c)
+ *   bug_fault_lock   seed 003: memory_lock in the fault path (mmap.c)
+ *   bug_pause        seed 004: userspace holds releases back (buf.c)
  */
 #ifdef P2P_NEGATIVE_CONTROL
 extern u32 p2p_exp_bug_sync_put;
+extern u32 p2p_exp_bug_fault_remap;
+extern u32 p2p_exp_bug_fault_lock;
+void p2p_exp_bug_pause_wait(void);
 
 static inline bool p2p_exp_negative_sync_put(void)
 {
 	return READ_ONCE(p2p_exp_bug_sync_put);
 }
+
+static inline bool p2p_exp_negative_fault_remap(void)
+{
+	return READ_ONCE(p2p_exp_bug_fault_remap);
+}
+
+static inline bool p2p_exp_negative_fault_lock(void)
+{
+	return READ_ONCE(p2p_exp_bug_fault_lock);
+}
+
+static inline void p2p_exp_negative_pause(void)
+{
+	p2p_exp_bug_pause_wait();
+}
 #else
 static inline bool p2p_exp_negative_sync_put(void)
 {
 	return false;
+}
+
+static inline bool p2p_exp_negative_fault_remap(void)
+{
+	return false;
+}
+
+static inline bool p2p_exp_negative_fault_lock(void)
+{
+	return false;
+}
+
+static inline void p2p_exp_negative_pause(void)
+{
 }
 #endif
 

@@ -67,6 +67,9 @@ static bool p2p_exp_buf_set_revoked(struct p2p_exp_buf *buf, bool revoked,
 		 * again.
 		 */
 		p2p_dma_buf_invalidate(buf->dmabuf);
+		/* Faults take the resv too: none can remap behind the zap. */
+		if (revoked)
+			p2p_exp_mmap_zap(buf);
 	}
 	if (cut_off) {
 		list_del_init(&buf->node);

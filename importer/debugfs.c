@@ -98,6 +98,20 @@ EXPORT_SYMBOL_IF_KUNIT(p2p_imp_misbehave_ms_set);
 DEFINE_DEBUGFS_ATTRIBUTE(p2p_imp_misbehave_ms_fops, p2p_imp_misbehave_ms_get,
 			 p2p_imp_misbehave_ms_set, "%llu\n");
 
+#ifdef P2P_NEGATIVE_CONTROL
+u32 p2p_imp_bug_map_lock;
+
+static void p2p_imp_debugfs_negative_control(struct dentry *dir)
+{
+	pr_notice("negative-control build: bug_* knobs reintroduce known bugs\n");
+	debugfs_create_u32("bug_map_lock", 0600, dir, &p2p_imp_bug_map_lock);
+}
+#else
+static void p2p_imp_debugfs_negative_control(struct dentry *dir)
+{
+}
+#endif
+
 void p2p_imp_debugfs_init(void)
 {
 	struct dentry *dir;
@@ -112,6 +126,7 @@ void p2p_imp_debugfs_init(void)
 				   &p2p_imp_misbehave_fops);
 	debugfs_create_file_unsafe("misbehave_ms", 0600, dir, NULL,
 				   &p2p_imp_misbehave_ms_fops);
+	p2p_imp_debugfs_negative_control(dir);
 	p2p_imp.debugfs = dir;
 }
 

@@ -231,9 +231,19 @@ static int p2p_imp_mr_validate(struct dma_buf *dmabuf, u64 offset, u64 length,
 static int p2p_imp_mr_setup(struct p2p_imp_mr *mr)
 {
 	struct dma_resv *resv = mr->dmabuf->resv;
+	bool bug = p2p_imp_negative_map_lock();
 	int ret;
 
+	/*
+	 * NEGATIVE CONTROL, seed 002: the lock move_notify takes under the
+	 * resv, held around the call into the exporter's map path, which
+	 * needs the resv: lockdep reports the cycle.
+	 */
+	if (bug)
+		mutex_lock(&mr->lock);
 	ret = dma_resv_lock_interruptible(resv, NULL);
+	if (bug)
+		mutex_unlock(&mr->lock);
 	if (ret)
 		return ret;
 

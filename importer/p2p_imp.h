@@ -153,6 +153,25 @@ struct p2p_imp_ctx {
 	unsigned int nr_mrs;	/* handles reserved or in use */
 };
 
+/*
+ * NEGATIVE CONTROL, in P2P_NEGATIVE_CONTROL builds only (elsewhere constant
+ * false): bug_map_lock, seed 002, maps at registration holding the MR lock
+ * that move_notify takes under the resv, see mr.c.
+ */
+#ifdef P2P_NEGATIVE_CONTROL
+extern u32 p2p_imp_bug_map_lock;
+
+static inline bool p2p_imp_negative_map_lock(void)
+{
+	return READ_ONCE(p2p_imp_bug_map_lock);
+}
+#else
+static inline bool p2p_imp_negative_map_lock(void)
+{
+	return false;
+}
+#endif
+
 /* lockdep.c */
 void p2p_imp_mr_lock_init(struct mutex *lock);
 void p2p_imp_cpu_lock_init(struct mutex *lock);

@@ -77,11 +77,12 @@ else
 fi
 # The 2024 deadlock must not ship: its knob is only in the negative build.
 if want negative; then
-	has_knob() { nm "$1/exporter/dmabuf_p2p_exp.ko" | grep -cw p2p_exp_bug_sync_put; }
-	if [ "$(has_knob "$MB")" = 0 ] && [ "$(has_knob "$OUT/modules-negative")" = 1 ]; then
-		$R record host "deadlock knob only in the negative-control build" ok
+	has_knob() { nm "$1/exporter/dmabuf_p2p_exp.ko" "$1/importer/dmabuf_p2p_imp.ko" |
+		grep -cwE 'p2p_exp_bug_(sync_put|fault_remap|fault_lock|pause)|p2p_imp_bug_map_lock'; }
+	if [ "$(has_knob "$MB")" = 0 ] && [ "$(has_knob "$OUT/modules-negative")" = 5 ]; then
+		$R record host "bug knobs only in the negative-control build" ok
 	else
-		$R record host "deadlock knob only in the negative-control build" fail
+		$R record host "bug knobs only in the negative-control build" fail
 	fi
 fi
 if [ $cp_rc -eq 0 ]; then
@@ -133,16 +134,14 @@ fi
 # fatal kernel report, so no failure waits them out.
 RIG_FAULTS="kunit_fail:kunit warn:warn hang:timeout kasan:kasan kmemleak:kmemleak
 	hung_task:hung soft_lockup:softlockup dma_api:dma-api none:-"
-# The lockdep profiles can also run the uAPI fuzzer, 10^5 calls, in a boot
-# of its own (~4 min under TCG).
-# For now only on request (T=fuzz): its many concurrent mappings of one BAR
-# trip DMA-API debugging's limit of 7 overlapping mappings per cacheline
-# (6.12 tracks MMIO resource mappings too), now and then.
+# The lockdep profiles also run the uAPI fuzzer, 10^5 calls, in a boot of
+# its own (~4 min under TCG; it keeps at most 7 live mappings starting at
+# any one cacheline, DMA-API debugging's limit, see cli/fuzz_overlap.c).
+# With T, only if the glob matches "fuzz".
 parts() {
-	case "$1:fuzz" in
-	distro:*) echo "kernel cli" ;;
-	*:$T) echo "fuzz kernel cli" ;;
-	*) echo "kernel cli" ;;
+	case "$1" in
+	distro) echo "kernel cli" ;;
+	*) if [ -z "$T" ] || [[ fuzz == $T ]]; then echo "fuzz kernel cli"; else echo "kernel cli"; fi ;;
 	esac
 }
 for prof in iommu noiommu distro; do
@@ -155,8 +154,21 @@ for prof in iommu noiommu distro; do
 		boot_add "$prof-$part" "$kern" "$initrd" main $iommu $tmo "p2p.part=$part $FILTER_ARGS"
 	done
 done
-# The 2024 bug class, reintroduced by a knob, must be caught by lockdep.
-want negative && boot_add negative "$BZ" "$OUT/initramfs-negative.cpio" negative noiommu 120
+# Seed bug classes, each reintroduced by a knob of the negative-control
+# build, must be caught by the detector named here: 001 the final put under
+# memory_lock (2024), 000 remapping under i_mmap_rwsem from the fault
+# handler (2021), 002 an importer lock around invalidate held into map,
+# 003 memory_lock in the fault path against the revoke's order, 004 a
+# userspace-held pause that a kernel worker waits for.
+NEG_SEEDS="seed001:1:lockdep seed000:seed000:lockdep seed002:seed002:lockdep
+	seed003:seed003:lockdep seed004:seed004:hung"
+if want negative; then
+	for s in $NEG_SEEDS; do
+		IFS=: read -r name arg _ <<<"$s"
+		boot_add "negative-$name" "$BZ" "$OUT/initramfs-negative.cpio" negative \
+			noiommu 120 "p2p.negative=$arg"
+	done
+fi
 # An importer that breaks the revoke contract, against the module users
 # load: the exporter's WARN must fail the boot.
 want negative && boot_add negative-contract "$BZ" "$INITRD" negative noiommu 120 \
@@ -189,7 +201,12 @@ for prof in noiommu iommu distro; do
 		[ -d "$OUT/boot-$prof-$part" ] && $R boot "$prof:$part" "$OUT/boot-$prof-$part"
 	done
 done
-want negative && $R expect-fail negative "$OUT/boot-negative" lockdep
+if want negative; then
+	for s in $NEG_SEEDS; do
+		IFS=: read -r name _ kind <<<"$s"
+		$R expect-fail "negative-$name" "$OUT/boot-negative-$name" "$kind"
+	done
+fi
 want negative && $R expect-fail negative-contract "$OUT/boot-negative-contract" warn
 
 step "done in $(($(date +%s) - t0))s"

@@ -33,6 +33,15 @@ struct vfio_device_feature_dma_buf {
 };
 #endif
 
+/*
+ * CPU access (our exporter): mmap(2) of the dma-buf fd, MAP_SHARED only
+ * (MAP_PRIVATE: EINVAL), maps the ranges back to back, uncached. A revoke
+ * removes every such mapping before the MMIO goes away; an access while the
+ * buffer is revoked raises SIGBUS, and once the MMIO is back accesses work
+ * again. A mapping keeps the buffer alive after its fd is closed; after the
+ * device is closed it only ever raises SIGBUS.
+ */
+
 /* Our cap on nr_ranges; upstream's own limit is larger, never smaller. */
 #define DMABUF_P2P_MAX_RANGES 64
 

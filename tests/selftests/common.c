@@ -9,9 +9,12 @@
  * override), DMABUF_P2P_MODDIR (where the .ko files are).
  */
 #include <fcntl.h>
+#include <linux/udmabuf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -322,4 +325,32 @@ int t_wait_task_sleeping(pid_t pid, unsigned int timeout_ms)
 			return 0;
 		p2p_sleep_ms(10);
 	}
+}
+
+/* A udmabuf of @size bytes over a sealed memfd; skip if udmabuf is absent. */
+int t_udmabuf(size_t size, int *memfd_out)
+{
+	struct udmabuf_create c = { 0 };
+	int dev, memfd, fd;
+
+	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	if (dev < 0 && errno == ENOENT)
+		SKIP("no /dev/udmabuf (CONFIG_UDMABUF off)");
+	ASSERT_SYSOK(dev);
+	memfd = memfd_create("dmabuf-p2p", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	ASSERT_SYSOK(memfd);
+	ASSERT_SYSOK(ftruncate(memfd, size));
+	ASSERT_SYSOK(fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK));
+	c.memfd = memfd;
+	c.flags = UDMABUF_FLAGS_CLOEXEC;
+	c.offset = 0;
+	c.size = size;
+	fd = ioctl(dev, UDMABUF_CREATE, &c);
+	ASSERT_SYSOK(fd);
+	close(dev);
+	if (memfd_out)
+		*memfd_out = memfd;
+	else
+		close(memfd);
+	return fd;
 }

@@ -58,5 +58,7 @@ void t_set_imp_knob(const char *name, long val);
 int t_pin_policy(void);
 void t_reset_knobs(void);
 int t_wait_task_sleeping(pid_t pid, unsigned int timeout_ms);
+/* A udmabuf over a sealed memfd (*memfd_out, or closed); skips without udmabuf. */
+int t_udmabuf(size_t size, int *memfd_out);
 
 #endif /* DMABUF_P2P_SELFTEST_COMMON_H */

@@ -377,6 +377,7 @@ static void device_close_live_buffer(void)
 	}
 	p = mmap(NULL, 2 * t.page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ASSERT_TRUE(p == MAP_FAILED);
+	ASSERT_EQ(errno, ENODEV);
 	ret = ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
 	tap_diag("DMA_BUF_IOCTL_SYNC on the orphan: %s", ret ? tap_errname(errno) : "0");
 	ASSERT_OK(p2p_dmabuf_size(fd, &size));

@@ -1,40 +1,75 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fail_nth: every allocation on the paths that create a buffer, attach and
- * map it for an importer (REG_MR), and map it again after a revoke (an
- * ACCESS_MR CHECK), failed once in turn with the kernel's per-task
- * fail-nth: N = 1, 2, ... until the operation makes fewer than N
- * fault-injectable calls. Every N must end in success or ENOMEM, without a
- * kernel splat, and leave nothing behind: no buffer on the exporter's list
- * but those we hold, no mapping, no attachment, no MR that cannot map
- * again. The rig scans kmemleak at the end of the boot.
+ * map it for an importer (REG_MR), map it again after a revoke (an
+ * ACCESS_MR CHECK), and access an MR (ACCESS_MR READ/WRITE through the edu
+ * DMA engine or the CPU, CHECK on a mapped MR), failed once in turn with
+ * the kernel's per-task fail-nth: N = 1, 2, ... until the operation makes
+ * fewer than N fault-injectable calls. Every N must end in success or
+ * ENOMEM, without a kernel splat, and leave nothing behind: no buffer on
+ * the exporter's list but those we hold, no mapping, no attachment, no MR
+ * that cannot map again, no data half written or half read out. The rig
+ * scans kmemleak at the end of the boot.
  *
  * fail-nth counts every injectable call of our thread, not only ours: the
  * dma-buf core's and vfio's, and the bookkeeping of kmemleak, KASAN's stack
  * depot, the xarray and the IOVA allocator, which absorb a failure (a
- * fallback pool, a retry): an injected fault may well end in success. It
- * counts nothing a kthread does for us (a deferred release, an IOTLB
- * flush). Only slab allocations and pages of order >= 1 are failed (see
- * lib/fault_attr.c), and DMA-API debugging's own is kept out of reach (see
- * guard_hold()).
+ * fallback pool, a retry), as do a slab's own pages of order >= 1 (SLUB
+ * falls back to its minimum order): an injected fault may well end in
+ * success. It counts nothing a kthread does for us (a deferred release, an
+ * IOTLB flush). Only slab allocations and pages of order >= 1 are failed
+ * (see lib/fault_attr.c), DMA-API debugging's own is kept out of reach
+ * (see guard_hold()), and so is everything under dma_buf_vmap() (below).
  *
  * ENOMEM is the only errno accepted: each injectable call on these paths is
  * a slab or page allocation whose failure comes back as -ENOMEM, in the
  * dma-buf core (the anon inode, dentry and file, struct dma_buf, the
  * attachment), in our exporter (the copied ranges, the buffer, the
  * attachment's contract record, the sg_table and its entries; a failed
- * dma_map_resource() would be -ENOMEM too, by dma_mapping_error()), and in
- * the importer (the handle's xarray node, the MR, the per-buffer CPU lock,
- * the CHECK's segment array). Not accepted: EFAULT (this kernel has no
+ * dma_map_resource() would be -ENOMEM too, by dma_mapping_error()), in
+ * udmabuf (on a buffer's first CPU access, its CPU-sync sg_table and the
+ * table's entries; the dma_map_sgtable() of its misc device is dma-direct
+ * and allocates nothing), and in the importer (the handle's xarray node,
+ * the MR, the per-buffer CPU lock, the CHECK's segment array, the
+ * READ/WRITE bounce buffer). Not accepted: EFAULT (this kernel has no
  * FAULT_INJECTION_USERCOPY, and we touch every user byte an ioctl uses
  * before arming), EMFILE/ENFILE (limits, not allocations: our fds stay
  * below 64, the fd table never grows), ENOSPC (the importer's cap of MRs
- * per fd), EINTR (no signal comes), ENODEV (nothing is revoked then).
+ * per fd; CHECK's array has room), EINTR (no signal comes), ENODEV
+ * (nothing is revoked then), EIO (the edu engine refusing or timing out a
+ * transfer: not an allocation).
+ *
+ * ACCESS_MR, traced (importer/ioctl.c, access.c, edu.c). Common to all:
+ * copying the struct in and out (user memory touched before), the handle's
+ * lookup (xa_load under its lock) and the reference dropped after (never
+ * the last) allocate nothing.
+ * - READ/WRITE, edu MR: the bounce buffer, kvmalloc(RW_LEN) (no vmalloc
+ *   fallback at PAGE_SIZE or less: -ENOMEM). Then nothing: the engine's
+ *   mutex, its coherent buffer (allocated at probe), MMIO and polling
+ *   (usleep_range), the resv, p2p_imp_mr_map_locked() on a mapped MR (it
+ *   returns at once), the segment lookup, the in-flight count. All before
+ *   the first byte moves, so ENOMEM leaves the memory as it was.
+ * - READ/WRITE, CPU (a udmabuf): the bounce buffer; the buffer's first
+ *   dma_buf_begin_cpu_access() (udmabuf builds its CPU-sync sg_table then:
+ *   -ENOMEM, and the importer returns without end_cpu_access); the resv
+ *   and p2p_imp_mr_map_locked() as above; then dma_buf_vmap(): udmabuf's
+ *   vmap allocates (a page array, and vm_map_ram()'s vmap block, area and
+ *   xarray node) and fails with -ENOMEM or, from vm_map_ram(), -EINVAL;
+ *   but the dma-buf core meets any exporter vmap failure with
+ *   WARN_ON_ONCE(), a splat that fails the boot. So that case sets the
+ *   stacktrace filter's reject range to dma_buf_vmap()'s text, which
+ *   fail-nth then neither fails nor counts, and skips without the filter
+ *   (CONFIG_FAULT_INJECTION_STACKTRACE_FILTER); EINVAL is not accepted.
+ *   Again all before the first byte moves. vunmap and end_cpu_access
+ *   allocate nothing.
+ * - CHECK on a mapped MR: the segment array, kvmalloc_array() (-ENOMEM);
+ *   the copy-out only follows success.
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -43,6 +78,8 @@
 #define MAX_BUFS	64
 #define NSEGS		8
 #define DMA_API_DISABLED "/sys/kernel/debug/dma-api/disabled"
+#define RW_LEN		4096	/* READ/WRITE: one bounce chunk, two edu chunks */
+#define RW_POISON	0xa5
 
 /* Read in main(); every teardown puts them back. */
 static struct p2p_fault_attrs saved_attrs;
@@ -445,27 +482,37 @@ static void fail_nth_remap(void)
 	ffix_close(&f);
 }
 
+/*
+ * REG_MR of @fd's one page with P2P_MR_EDU, fail-nth unarmed. As
+ * importer_edu does: QEMU's host bridge is not on the P2P whitelist.
+ */
+static int edu_reg(struct ffix *f, int fd, uint32_t *h)
+{
+	int ret;
+
+	ret = p2p_imp_reg(f->imp, fd, 0, f->t.page, P2P_MR_EDU, P2P_MR_ACCESS_ALL, h);
+	if (ret == -EOPNOTSUPP) {
+		tap_diag("exporter refused edu (no P2P path by pci_p2pdma_distance): skip_p2p_distance=1");
+		t_set_knob(NULL, "skip_p2p_distance", 1);
+		ret = p2p_imp_reg(f->imp, fd, 0, f->t.page, P2P_MR_EDU, P2P_MR_ACCESS_ALL, h);
+	}
+	return ret;
+}
+
 /* REG_MR with P2P_MR_EDU: attached and mapped for the edu DMA engine. */
 static void fail_nth_edu_reg(void)
 {
 	char edu[P2P_BDF_LEN];
 	struct ffix f;
 	uint32_t h;
-	int fd, ret;
+	int fd;
 
 	ffix_open(&f, true);
 	if (p2p_imp_edu_device(edu))
 		SKIP("no edu DMA engine bound to the importer: %s", p2p_last_error());
 	guard_hold(&f);
 	fd = t_create_pages(&f.t, 0, 1);
-	/* As importer_edu does: QEMU's host bridge is not on the P2P whitelist. */
-	ret = p2p_imp_reg(f.imp, fd, 0, f.t.page, P2P_MR_EDU, P2P_MR_ACCESS_ALL, &h);
-	if (ret == -EOPNOTSUPP) {
-		tap_diag("exporter refused edu (no P2P path by pci_p2pdma_distance): skip_p2p_distance=1");
-		t_set_knob(NULL, "skip_p2p_distance", 1);
-		ret = p2p_imp_reg(f.imp, fd, 0, f.t.page, P2P_MR_EDU, P2P_MR_ACCESS_ALL, &h);
-	}
-	ASSERT_OK(ret);
+	ASSERT_OK(edu_reg(&f, fd, &h));
 	ASSERT_OK(p2p_imp_dereg(f.imp, h, 0));
 	tap_diag("edu %s", edu);
 	reg_loop(&f, fd, P2P_MR_EDU, "REG_MR(P2P_MR_EDU)");
@@ -473,12 +520,334 @@ static void fail_nth_edu_reg(void)
 	ffix_close(&f);
 }
 
-/* Each loop is a few hundred ioctls; 4 x 60 s stays inside the rig's 300 s per binary. */
+/*
+ * An MR that READ/WRITE go through, and the memory behind its first RW_LEN
+ * bytes as the CPU sees it (the BAR through vfio's mmap, the memfd behind a
+ * udmabuf): what an ioctl reports is checked against the memory itself.
+ */
+struct rw_mr {
+	uint32_t h;
+	uint64_t gen;		/* its generation once registered */
+	uint64_t ino;		/* our exporter's buffer, counters checked; 0: not ours */
+	int fd;			/* the dma-buf */
+	void *map;		/* a mapping of map_len bytes, @view into it */
+	size_t map_len;
+	volatile uint8_t *view;
+	/* Before each N: the MR to use, holding @prev. NULL: one MR throughout. */
+	void (*renew)(struct ffix *f, struct rw_mr *m, const uint8_t *prev);
+};
+
+/* What WRITE number @seed puts in: unlike the seed before it, never all RW_POISON. */
+static void pattern(uint8_t *p, size_t len, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)(i * 131 + seed * 17 + (i >> 9) + 1);
+}
+
+/* Byte by byte: @view may be a BAR. */
+static void view_put(volatile uint8_t *view, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		view[i] = p[i];
+}
+
+/* @got must hold @want; the first byte that does not is reported. */
+static void bytes_expect(unsigned int n, const char *what, const volatile uint8_t *got,
+			 const uint8_t *want, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (got[i] != want[i])
+			FAIL("N=%u: %s: byte %zu is 0x%02x, want 0x%02x", n, what, i, got[i],
+			     want[i]);
+}
+
+static void access_req(struct p2p_access_mr *req, uint32_t h, uint32_t op, void *buf,
+		       uint32_t count, uint64_t len)
+{
+	memset(req, 0, sizeof(*req));
+	req->size = sizeof(*req);
+	req->handle = h;
+	req->op = op;
+	req->count = count;
+	req->length = len;
+	req->user_ptr = (uintptr_t)buf;
+}
+
+/* Mapped, and never remapped since @gen: a failure did not cost the mapping. */
+static void expect_mapped(const struct ffix *f, unsigned int n, uint32_t h, uint64_t gen)
+{
+	struct p2p_query_mr q;
+
+	ASSERT_OK(p2p_imp_query(f->imp, h, &q));
+	if (q.state != P2P_MR_STATE_MAPPED || q.generation != gen)
+		FAIL("N=%u: MR %s, generation %llu -> %llu (want mapped, unchanged)", n,
+		     p2p_mr_state_name(q.state), (unsigned long long)gen,
+		     (unsigned long long)q.generation);
+}
+
+static uint64_t mapped_gen(const struct ffix *f, uint32_t h)
+{
+	struct p2p_query_mr q;
+
+	ASSERT_OK(p2p_imp_query(f->imp, h, &q));
+	if (q.state != P2P_MR_STATE_MAPPED)
+		FAIL("MR %s after REG_MR", p2p_mr_state_name(q.state));
+	return q.generation;
+}
+
+/*
+ * WRITE then READ of the MR's first RW_LEN bytes, each with its Nth call
+ * failed, for each N until neither makes N calls (from then on the one
+ * done runs plain). WRITE number N puts in pattern N: on success the
+ * memory holds it; on ENOMEM it still holds pattern N-1, every byte (each
+ * failure point is before the first byte moves, see the top of the file),
+ * and a plain WRITE then succeeds. READ, on success, returns pattern N; on
+ * ENOMEM it copied nothing out (one bounce chunk: the copy-out follows the
+ * whole transfer), and a plain READ then succeeds. The MR stays mapped,
+ * never remapped, and (our exporter's buffer) no mapping comes or goes.
+ * At the end a READ returns the last pattern written.
+ */
+static void rw_loop(struct ffix *f, struct rw_mr *m, const char *wwhat, const char *rwhat)
+{
+	struct nth_stat ws = { .what = wwhat }, rs = { .what = rwhat };
+	uint8_t prev[RW_LEN], want[RW_LEN], out[RW_LEN], poison[RW_LEN];
+	bool wdone = false, rdone = false, injected;
+	struct p2p_buf_stat pst, st;
+	struct p2p_access_mr req;
+	unsigned int n;
+	int ret;
+
+	memset(poison, RW_POISON, RW_LEN);
+	pattern(prev, RW_LEN, 0);
+	if (!m->renew)
+		view_put(m->view, prev, RW_LEN);
+	for (n = 1; !wdone || !rdone; n++) {
+		if (m->renew)
+			m->renew(f, m, prev);
+		if (m->ino)
+			stat_of(f, m->ino, &pst);
+
+		pattern(want, RW_LEN, n);
+		if (wdone) {
+			ASSERT_OK(p2p_imp_write(f->imp, m->h, 0, want, RW_LEN));
+		} else {
+			access_req(&req, m->h, P2P_ACCESS_WRITE, want, 0, RW_LEN);
+			ret = run_nth(f, &ws, n, f->imp, P2P_IOC_ACCESS_MR, &req, &injected);
+			wdone = !injected;
+			if (ret) {
+				bytes_expect(n, "memory after a failed WRITE", m->view, prev,
+					     RW_LEN);
+				/* Not wedged: a plain WRITE goes through. */
+				ASSERT_OK(p2p_imp_write(f->imp, m->h, 0, want, RW_LEN));
+			}
+		}
+		bytes_expect(n, "memory after WRITE", m->view, want, RW_LEN);
+		memcpy(prev, want, RW_LEN);
+
+		memset(out, RW_POISON, RW_LEN);
+		if (rdone) {
+			ASSERT_OK(p2p_imp_read(f->imp, m->h, 0, out, RW_LEN));
+		} else {
+			access_req(&req, m->h, P2P_ACCESS_READ, out, 0, RW_LEN);
+			ret = run_nth(f, &rs, n, f->imp, P2P_IOC_ACCESS_MR, &req, &injected);
+			rdone = !injected;
+			if (ret) {
+				bytes_expect(n, "user buffer after a failed READ", out, poison,
+					     RW_LEN);
+				ASSERT_OK(p2p_imp_read(f->imp, m->h, 0, out, RW_LEN));
+			}
+		}
+		bytes_expect(n, "READ", out, want, RW_LEN);
+
+		expect_mapped(f, n, m->h, m->gen);
+		if (m->ino) {
+			stat_of(f, m->ino, &st);
+			expect_counts(n, &pst, &st, 0, 0, 0, 1);
+		}
+	}
+	nth_done(&ws);
+	nth_done(&rs);
+	/* Nothing half-applied was reported as done: the last pattern is what is there. */
+	memset(out, RW_POISON, RW_LEN);
+	ASSERT_OK(p2p_imp_read(f->imp, m->h, 0, out, RW_LEN));
+	bytes_expect(n - 1, "READ after the loop", out, prev, RW_LEN);
+	bytes_expect(n - 1, "memory after the loop", m->view, prev, RW_LEN);
+}
+
+/*
+ * READ/WRITE of an edu MR on one of our exporter's buffers: the engine
+ * moves the data between its coherent bounce buffer and the BAR, by the
+ * DMA address the MR was mapped at when registered (unarmed). Nothing maps
+ * on this path while the MR stays mapped, which rw_loop checks; the guard
+ * is held anyway, as p2p_imp_mr_map_locked() is on it.
+ */
+static void fail_nth_access_edu(void)
+{
+	struct rw_mr m = { .fd = -1 };
+	char edu[P2P_BDF_LEN];
+	struct ffix f;
+	void *p;
+
+	ffix_open(&f, true);
+	if (p2p_imp_edu_device(edu))
+		SKIP("no edu DMA engine bound to the importer: %s", p2p_last_error());
+	ASSERT_GE(f.t.page, RW_LEN);
+	guard_hold(&f);
+	m.fd = t_create_pages(&f.t, 0, 1);
+	m.ino = t_ino(m.fd);
+	ASSERT_OK(p2p_bar_mmap(&f.t.dev, f.t.bar, 0, f.t.page, PROT_READ | PROT_WRITE, &p));
+	m.map = p;
+	m.map_len = f.t.page;
+	m.view = p;
+	ASSERT_OK(edu_reg(&f, m.fd, &m.h));
+	m.gen = mapped_gen(&f, m.h);
+	tap_diag("edu %s", edu);
+	rw_loop(&f, &m, "WRITE(edu)", "READ(edu)");
+	ASSERT_OK(p2p_imp_dereg(f.imp, m.h, 0));
+	munmap(m.map, m.map_len);
+	close(m.fd);
+	ffix_close(&f);
+}
+
+/*
+ * A fresh udmabuf of one page for each N, over a sealed memfd whose pages
+ * @prev goes into, and an MR on it (fail-nth unarmed). Fresh, so that the
+ * WRITE under test is the buffer's first CPU access: udmabuf builds its
+ * CPU-sync sg_table and maps it then.
+ */
+static void udmabuf_renew(struct ffix *f, struct rw_mr *m, const uint8_t *prev)
+{
+	size_t size = p2p_page_size();
+	int memfd;
+	void *p;
+
+	if (m->fd >= 0) {
+		ASSERT_OK(p2p_imp_dereg(f->imp, m->h, 0));
+		ASSERT_SYSOK(munmap(m->map, m->map_len));
+		ASSERT_SYSOK(close(m->fd));
+		m->fd = -1;
+	}
+	m->fd = t_udmabuf(size, &memfd);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	ASSERT_TRUE(p != MAP_FAILED);
+	close(memfd);
+	m->map = p;
+	m->map_len = size;
+	m->view = p;
+	view_put(m->view, prev, RW_LEN);
+	ASSERT_OK(p2p_imp_reg(f->imp, m->fd, 0, size, 0, P2P_MR_ACCESS_ALL, &m->h));
+	m->gen = mapped_gen(f, m->h);
+}
+
+/*
+ * READ/WRITE of an MR on a udmabuf: the CPU path, through
+ * dma_buf_begin_cpu_access() and the exporter's vmap. dma_buf_vmap() is
+ * kept out of reach (see the top of the file), which takes the stacktrace
+ * filter. The DMA-API guard here is the MR itself: REG_MR mapped the page
+ * for the importer's device, so udmabuf's CPU-sync mapping of it, under
+ * fail-nth, only counts as an overlap.
+ */
+static void fail_nth_access_cpu(void)
+{
+	struct rw_mr m = { .fd = -1, .renew = udmabuf_renew };
+	uint64_t start, end;
+	struct ffix f;
+
+	ffix_open(&f, true);
+	if (access("/dev/udmabuf", F_OK))
+		SKIP("no /dev/udmabuf (CONFIG_UDMABUF off): no page-backed exporter for the "
+		     "CPU path");
+	if (!saved_attrs.has_reject)
+		SKIP("kernel without CONFIG_FAULT_INJECTION_STACKTRACE_FILTER: a failure "
+		     "injected under udmabuf's vmap would make dma_buf_vmap() WARN");
+	ASSERT_GE(p2p_page_size(), RW_LEN);
+	if (p2p_ksym_range(NULL, "dma_buf_vmap", &start, &end))
+		FAIL("%s", p2p_last_error());
+	ASSERT_OK(p2p_fault_reject(start, end));
+	tap_diag("dma_buf_vmap at 0x%llx..0x%llx: nothing under it fails or counts",
+		 (unsigned long long)start, (unsigned long long)end);
+	rw_loop(&f, &m, "WRITE(udmabuf)", "READ(udmabuf)");
+	ASSERT_OK(p2p_imp_dereg(f.imp, m.h, 0));
+	munmap(m.map, m.map_len);
+	close(m.fd);
+	ffix_close(&f);
+}
+
+/*
+ * CHECK on a mapped MR, its Nth call failed: the segments and their count
+ * (those of a plain CHECK before, nothing written past them), or ENOMEM
+ * with nothing written back, not even the count, and then a plain CHECK
+ * succeeds. Either way the MR stays mapped, is not remapped, and no
+ * mapping comes or goes.
+ */
+static void fail_nth_access_check(void)
+{
+	struct p2p_dma_seg ref[NSEGS], segs[NSEGS], poison[NSEGS];
+	struct nth_stat s = { .what = "CHECK" };
+	struct p2p_buf_stat prev, st;
+	struct p2p_access_mr req;
+	uint32_t h, nref, cnt;
+	uint64_t ino, gen;
+	unsigned int n;
+	bool injected;
+	struct ffix f;
+	int fd, ret;
+
+	ffix_open(&f, true);
+	guard_hold(&f);
+	fd = t_create_pages(&f.t, 0, 1);
+	ino = t_ino(fd);
+	ASSERT_OK(p2p_imp_reg(f.imp, fd, 0, f.t.page, 0, P2P_MR_ACCESS_ALL, &h));
+	gen = mapped_gen(&f, h);
+	ASSERT_OK(p2p_imp_check(f.imp, h, 0, f.t.page, ref, NSEGS, &nref));
+	memset(poison, RW_POISON, sizeof(poison));
+	for (n = 1;; n++) {
+		stat_of(&f, ino, &prev);
+		memcpy(segs, poison, sizeof(segs));
+		access_req(&req, h, P2P_ACCESS_CHECK, segs, NSEGS, f.t.page);
+		ret = run_nth(&f, &s, n, f.imp, P2P_IOC_ACCESS_MR, &req, &injected);
+		if (ret) {
+			if (req.count != NSEGS || memcmp(segs, poison, sizeof(segs)))
+				FAIL("N=%u: a failed CHECK wrote back (count %u)", n, req.count);
+			/* Not wedged: a plain CHECK goes through. */
+			ASSERT_OK(p2p_imp_check(f.imp, h, 0, f.t.page, segs, NSEGS, &cnt));
+			req.count = cnt;
+		}
+		if (req.count != nref || memcmp(segs, ref, nref * sizeof(ref[0])) ||
+		    memcmp(segs + nref, poison, (NSEGS - nref) * sizeof(segs[0])))
+			FAIL("N=%u: %u segment(s), want the %u of the mapping and nothing "
+			     "past them", n, req.count, nref);
+		expect_mapped(&f, n, h, gen);
+		stat_of(&f, ino, &st);
+		expect_counts(n, &prev, &st, 0, 0, 0, 1);
+		if (!injected)
+			break;
+	}
+	nth_done(&s);
+	ASSERT_OK(p2p_imp_dereg(f.imp, h, 0));
+	close(fd);
+	ffix_close(&f);
+}
+
+/*
+ * Each of the first four loops is a few hundred ioctls; the ACCESS loops a
+ * few dozen, edu's at ~0.4 s per 4 KiB transfer. 4 x 60 + 20 + 2 x 10 s
+ * stays inside the rig's 300 s per binary.
+ */
 static const struct tap_case cases[] = {
 	TAP_CASE_T(fail_nth_create, 60),
 	TAP_CASE_T(fail_nth_reg_mr, 60),
 	TAP_CASE_T(fail_nth_remap, 60),
 	TAP_CASE_T(fail_nth_edu_reg, 60),
+	TAP_CASE_T(fail_nth_access_edu, 20),
+	TAP_CASE_T(fail_nth_access_cpu, 10),
+	TAP_CASE_T(fail_nth_access_check, 10),
 };
 
 static void teardown(void)

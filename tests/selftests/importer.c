@@ -7,7 +7,6 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/udmabuf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -25,34 +24,6 @@ static void fill(uint8_t *p, size_t len, unsigned int seed)
 
 	for (i = 0; i < len; i++)
 		p[i] = (uint8_t)(i * 131 + seed * 17 + (i >> 9));
-}
-
-/* A udmabuf of @size bytes over a sealed memfd; skip if udmabuf is absent. */
-static int udmabuf_new(size_t size, int *memfd_out)
-{
-	struct udmabuf_create c = { 0 };
-	int dev, memfd, fd;
-
-	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
-	if (dev < 0 && errno == ENOENT)
-		SKIP("no /dev/udmabuf (CONFIG_UDMABUF off)");
-	ASSERT_SYSOK(dev);
-	memfd = memfd_create("dmabuf-p2p", MFD_ALLOW_SEALING | MFD_CLOEXEC);
-	ASSERT_SYSOK(memfd);
-	ASSERT_SYSOK(ftruncate(memfd, size));
-	ASSERT_SYSOK(fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK));
-	c.memfd = memfd;
-	c.flags = UDMABUF_FLAGS_CLOEXEC;
-	c.offset = 0;
-	c.size = size;
-	fd = ioctl(dev, UDMABUF_CREATE, &c);
-	ASSERT_SYSOK(fd);
-	close(dev);
-	if (memfd_out)
-		*memfd_out = memfd;
-	else
-		close(memfd);
-	return fd;
 }
 
 static uint8_t *map_memfd(int memfd, size_t size)
@@ -101,7 +72,7 @@ static void udmabuf_write_read_roundtrip(void)
 	uint32_t h;
 
 	imp = t_need_importer();
-	fd = udmabuf_new(size, &memfd);
+	fd = t_udmabuf(size, &memfd);
 	view = map_memfd(memfd, size);
 	memset(view, 0, size);
 	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_ALL, &h));
@@ -120,7 +91,7 @@ static void udmabuf_access_unaligned(void)
 	uint32_t h;
 
 	imp = t_need_importer();
-	fd = udmabuf_new(size, &memfd);
+	fd = t_udmabuf(size, &memfd);
 	view = map_memfd(memfd, size);
 	memset(view, 0, size);
 	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_ALL, &h));
@@ -146,7 +117,7 @@ static void udmabuf_partial_mr(void)
 	uint32_t h;
 
 	imp = t_need_importer();
-	fd = udmabuf_new(size, &memfd);
+	fd = t_udmabuf(size, &memfd);
 	view = map_memfd(memfd, size);
 	memset(view, 0, size);
 	buf = malloc(2 * ps);
@@ -170,7 +141,7 @@ static void udmabuf_pinned_mr(void)
 	uint32_t h;
 
 	imp = t_need_importer();
-	fd = udmabuf_new(size, &memfd);
+	fd = t_udmabuf(size, &memfd);
 	view = map_memfd(memfd, size);
 	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, P2P_MR_PINNED, P2P_MR_ACCESS_ALL, &h));
 	roundtrip(imp, h, view, size);
@@ -187,7 +158,7 @@ static void udmabuf_access_rights(void)
 	int imp, fd;
 
 	imp = t_need_importer();
-	fd = udmabuf_new(size, NULL);
+	fd = t_udmabuf(size, NULL);
 	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_READ, &hr));
 	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_WRITE, &hw));
 	ASSERT_OK(p2p_imp_read(imp, hr, 0, buf, sizeof(buf)));
@@ -504,7 +475,7 @@ static int any_dmabuf(uint64_t *size, struct tdev *t)
 
 	*size = 2 * p2p_page_size();
 	if (!access("/dev/udmabuf", F_OK))
-		return udmabuf_new(*size, NULL);
+		return t_udmabuf(*size, NULL);
 	if (!bdf)
 		SKIP("neither udmabuf nor DMABUF_P2P_DEVICE for a dma-buf");
 	t_open(t, bdf);
@@ -668,7 +639,7 @@ static void access_bad_user_pointer(void)
 	if (access("/dev/udmabuf", F_OK))
 		SKIP("READ/WRITE need a page-backed exporter: no /dev/udmabuf");
 	size = p2p_page_size();
-	fd = udmabuf_new(size, NULL);
+	fd = t_udmabuf(size, NULL);
 	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_ALL, &h));
 	ASSERT_ERR(raw_access(imp, h, P2P_ACCESS_READ, 0, 64, 16, 0), EFAULT);
 	ASSERT_ERR(raw_access(imp, h, P2P_ACCESS_WRITE, 0, 64, 16, 0), EFAULT);

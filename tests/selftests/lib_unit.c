@@ -8,9 +8,11 @@
  * splat recognition, JSON string escaping, dma_buf/bufinfo parsing, the
  * fail-nth read-back), its device-free system helpers (fd passing, fdinfo,
  * small files, fail-nth's calls on a plain file, the fault-injection
- * attributes in a fake debugfs), the CLI's
+ * attributes and their reject range in a fake debugfs, kernel function
+ * ranges from a fake kallsyms), the CLI's
  * option parser and the pure parts of fuzz (its errno table, the seeded
- * drawing of calls, its model of how the kernel parses knob writes). Needs no
+ * drawing of calls, its model of how the kernel parses knob writes, its
+ * DMA-API overlap ledger). Needs no
  * device and no root: make -C userspace test.
  */
 #include <dirent.h>
@@ -29,6 +31,7 @@
 #include "cli.h"
 #include "dmabuf_p2p.h"
 #include "fuzz.h"
+#include "fuzz_overlap.h"
 #include "tap.h"
 
 #define PG 4096ULL
@@ -2068,6 +2071,402 @@ static void fault_attrs_fake_tree(void)
 	ASSERT_EQ(r_none, -ENOENT);
 }
 
+/* A file @dir/@name holding @text. */
+static void put_file(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	ASSERT_TRUE(f != NULL);
+	fputs(text, f);
+	ASSERT_SYSOK(fclose(f));
+}
+
+static void expect_file(const char *dir, const char *name, const char *want)
+{
+	char path[256], buf[32];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ASSERT_GE(p2p_read_file(path, buf, sizeof(buf)), 0);
+	ASSERT_STREQ(buf, want);
+}
+
+static const char *const reject_files[] = {
+	"failslab/reject-start", "failslab/reject-end",
+	"fail_page_alloc/reject-start", "fail_page_alloc/reject-end",
+};
+
+#define NREJECT_FILES (sizeof(reject_files) / sizeof(reject_files[0]))
+
+/*
+ * The stacktrace filter's reject range in a fake debugfs: saved with the
+ * other attributes, cleared by apply, set, restored; without its files,
+ * saving and applying go on and setting says what the kernel lacks.
+ */
+static void fault_reject_fake_tree(void)
+{
+	char root[] = "/tmp/lib_unit.XXXXXX", path[256], msg[512];
+	int r_save, r_set, r_apply, r_restore, r_empty, r_save2, r_apply2, r_set2;
+	struct p2p_fault_attrs saved, saved2;
+	size_t i;
+
+	ASSERT_TRUE(mkdtemp(root) != NULL);
+	snprintf(path, sizeof(path), "%s/failslab", root);
+	ASSERT_SYSOK(mkdir(path, 0700));
+	snprintf(path, sizeof(path), "%s/fail_page_alloc", root);
+	ASSERT_SYSOK(mkdir(path, 0700));
+	for (i = 0; i < NFAULT_FILES; i++)
+		put_file(root, fault_files[i][0], fault_files[i][1]);
+	for (i = 0; i < NREJECT_FILES; i++)
+		put_file(root, reject_files[i], i & 1 ? "0x00000000000000ff\n" :
+			 "0x0000000000000010\n");
+
+	p2p_fault_attrs_set_root(root);
+	r_save = p2p_fault_attrs_save(&saved);
+	r_set = p2p_fault_reject(0xffffffff81234510ULL, 0xffffffff81234600ULL);
+	for (i = 0; i < NREJECT_FILES; i++)
+		expect_file(root, reject_files[i], i & 1 ? "0xffffffff81234600" :
+			    "0xffffffff81234510");
+	r_apply = p2p_fault_attrs_apply();
+	for (i = 0; i < NREJECT_FILES; i++)
+		expect_file(root, reject_files[i], "0x0000000000000000");
+	r_restore = p2p_fault_attrs_restore(&saved);
+	for (i = 0; i < NREJECT_FILES; i++)
+		expect_file(root, reject_files[i], i & 1 ? "0x00000000000000ff" :
+			    "0x0000000000000010");
+	fault_files_hold(root, 1);
+	r_empty = p2p_fault_reject(0x2000, 0x2000);
+
+	/* A kernel without the filter. */
+	for (i = 0; i < NREJECT_FILES; i++) {
+		snprintf(path, sizeof(path), "%s/%s", root, reject_files[i]);
+		unlink(path);
+	}
+	r_save2 = p2p_fault_attrs_save(&saved2);
+	r_apply2 = p2p_fault_attrs_apply();
+	r_set2 = p2p_fault_reject(0x1000, 0x2000);
+	snprintf(msg, sizeof(msg), "%s", p2p_last_error());
+	p2p_fault_attrs_set_root(NULL);
+
+	for (i = 0; i < NFAULT_FILES; i++) {
+		snprintf(path, sizeof(path), "%s/%s", root, fault_files[i][0]);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/failslab", root);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/fail_page_alloc", root);
+	rmdir(path);
+	rmdir(root);
+
+	ASSERT_EQ(r_save, 0);
+	ASSERT_TRUE(saved.has_reject);
+	ASSERT_EQ(r_set, 0);
+	ASSERT_EQ(r_apply, 0);
+	ASSERT_EQ(r_restore, 0);
+	ASSERT_EQ(r_empty, -EINVAL);
+	ASSERT_EQ(r_save2, 0);
+	ASSERT_FALSE(saved2.has_reject);
+	ASSERT_EQ(r_apply2, 0);
+	ASSERT_EQ(r_set2, -ENOENT);
+	ASSERT_TRUE(strstr(msg, "CONFIG_FAULT_INJECTION_STACKTRACE_FILTER") != NULL);
+}
+
+/* p2p_ksym_range() over fake /proc/kallsyms contents. */
+static int ksym_in(const char *text, const char *name, uint64_t *start, uint64_t *end)
+{
+	char path[] = "/tmp/lib_unit_ksyms.XXXXXX";
+	int fd, ret;
+
+	fd = mkstemp(path);
+	ASSERT_SYSOK(fd);
+	ASSERT_EQ(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	ret = p2p_ksym_range(path, name, start, end);
+	unlink(path);
+	return ret;
+}
+
+static void ksym_range(void)
+{
+	static const char syms[] =
+		"0000000000000000 A fixed_percpu_data\n"
+		"ffffffff81000000 T _stext\n"
+		"ffffffff81234500 T __pfx_dma_buf_vmap\n"
+		"ffffffff81234510 T dma_buf_vmap\n"
+		"ffffffff81234510 d dma_buf_vmap_alias\n"
+		"ffffffff81234600 t __pfx_dma_buf_vmap_unlocked\n"
+		"ffffffff81234610 T dma_buf_vmap_unlocked\n"
+		"ffffffff81100000 t helper\n"
+		"ffffffff82000000 D dma_buf_list\n"
+		"ffffffffc0001000 t dma_buf_vmap\t[fake_mod]\n"
+		"ffffffffc0002000 t modfn\t[fake_mod]\n";
+	uint64_t start = 0, end = 0;
+
+	ASSERT_EQ(ksym_in(syms, "dma_buf_vmap", &start, &end), 0);
+	ASSERT_EQ(start, 0xffffffff81234510ULL);
+	ASSERT_EQ(end, 0xffffffff81234600ULL);
+	/* The highest one: out of order in the file, ended by data. */
+	ASSERT_EQ(ksym_in(syms, "dma_buf_vmap_unlocked", &start, &end), 0);
+	ASSERT_EQ(end, 0xffffffff82000000ULL);
+	/* Modules' functions do not count; data is not a function. */
+	ASSERT_EQ(ksym_in(syms, "modfn", &start, &end), -ENOENT);
+	ASSERT_EQ(ksym_in(syms, "dma_buf_list", &start, &end), -ENOENT);
+	ASSERT_EQ(ksym_in(syms, "nothing", &start, &end), -ENOENT);
+	ASSERT_EQ(ksym_in("ffffffff81000000 t dup\nffffffff81000100 t dup\n"
+			  "ffffffff81000200 t x\n", "dup", &start, &end), -ENOTUNIQ);
+	ASSERT_EQ(ksym_in("ffffffff81000000 t last\n", "last", &start, &end), -ERANGE);
+	/* kptr_restrict: every address reads 0. */
+	ASSERT_EQ(ksym_in("0000000000000000 T _stext\n0000000000000000 T dma_buf_vmap\n",
+			  "dma_buf_vmap", &start, &end), -EPERM);
+	ASSERT_EQ(p2p_ksym_range("/nonexistent/kallsyms", "x", &start, &end), -ENOENT);
+}
+
+/* A buffer of ours on BAR @bar: @nr ranges of (offset, length) pairs. */
+static struct fuzz_ovl_buf ovl_bar(unsigned int bar, uint64_t ino, unsigned int nr,
+				  const uint64_t *ol)
+{
+	struct fuzz_ovl_buf b = { .bar = bar, .ino = ino, .nr = nr };
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		b.r[i].offset = ol[2 * i];
+		b.r[i].length = ol[2 * i + 1];
+	}
+	return b;
+}
+
+static void fuzz_overlap_keys(void)
+{
+	/* 0x10000 + 196 KiB: chunks start at +0, +64K, +128K, +192K. */
+	const uint64_t one[] = { 0x10000, 0x31000 };
+	/* A range inside another: its start is not one of the other's starts. */
+	const uint64_t two[] = { 0, 0x20000, 0x1000, 0x1000, 0x10000, PG };
+	struct fuzz_ovl_buf b = ovl_bar(2, 7, 1, one);
+	struct fuzz_ovl_key *k;
+	size_t n;
+
+	ASSERT_EQ(fuzz_ovl_keys(&b, PG, &k, &n), 0);
+	ASSERT_EQ(n, 4);
+	ASSERT_EQ(k[0].space, 2);
+	ASSERT_EQ(k[0].line, 0x10000 / 64);
+	ASSERT_EQ(k[1].line, 0x20000 / 64);
+	ASSERT_EQ(k[3].line, 0x40000 / 64);
+	ASSERT_EQ(k[3].n, 1);
+	free(k);
+
+	/* Starts 0, 0x10000 (twice: two ranges start there), 0x1000; sorted. */
+	b = ovl_bar(0, 7, 3, two);
+	ASSERT_EQ(fuzz_ovl_keys(&b, PG, &k, &n), 0);
+	ASSERT_EQ(n, 3);
+	ASSERT_EQ(k[0].line, 0);
+	ASSERT_EQ(k[0].n, 1);
+	ASSERT_EQ(k[1].line, 0x1000 / 64);
+	ASSERT_EQ(k[2].line, 0x10000 / 64);
+	ASSERT_EQ(k[2].n, 2);
+	free(k);
+
+	/* 16 KiB pages: the chunk stays 64 KiB. */
+	b = ovl_bar(0, 7, 1, one);
+	b.r[0].length = 0x20000;
+	ASSERT_EQ(fuzz_ovl_keys(&b, 0x4000, &k, &n), 0);
+	ASSERT_EQ(n, 2);
+	free(k);
+
+	/* A udmabuf: every page, in its own space. */
+	memset(&b, 0, sizeof(b));
+	b.ram = true;
+	b.ino = 99;
+	b.nr = 1;
+	b.r[0].length = 3 * PG;
+	ASSERT_EQ(fuzz_ovl_keys(&b, PG, &k, &n), 0);
+	ASSERT_EQ(n, 3);
+	ASSERT_EQ(k[0].space, FUZZ_OVL_RAM | 99);
+	ASSERT_EQ(k[2].line, 2 * PG / 64);
+	free(k);
+
+	/* Nothing mapped, nothing counted. */
+	b.nr = 0;
+	ASSERT_EQ(fuzz_ovl_keys(&b, PG, &k, &n), 0);
+	ASSERT_EQ(n, 0);
+	free(k);
+}
+
+static void fuzz_overlap_cap(void)
+{
+	const uint64_t page0[] = { 0, PG };
+	const uint64_t twice0[] = { 0, 2 * PG, 0, PG, 0x20000, PG };
+	const uint64_t inside[] = { 0x1000, PG };
+	struct fuzz_ovl_buf a = ovl_bar(2, 1, 1, page0), d = ovl_bar(2, 2, 3, twice0);
+	struct fuzz_ovl_buf in = ovl_bar(2, 3, 1, inside), other = ovl_bar(0, 4, 1, page0);
+	struct fuzz_ovl_buf u = { .ram = true, .ino = 5, .nr = 1, .r = { { 0, 2 * PG } } };
+	struct fuzz_ovl_key full;
+	struct fuzz_ovl o;
+	int id[8], i;
+
+	ASSERT_EQ(fuzz_ovl_init(&o, 2, FUZZ_OVL_MAX, 1), 0);
+	for (i = 0; i < 7; i++) {
+		id[i] = fuzz_ovl_reserve(&o, 2, &a, PG, NULL);
+		ASSERT_GT(id[i], 0);
+	}
+	ASSERT_EQ(fuzz_ovl_count(&o, 2, 0), 7);
+	/* The 8th start at that cacheline is refused, and says where. */
+	ASSERT_EQ(fuzz_ovl_reserve(&o, 2, &a, PG, &full), 0);
+	ASSERT_EQ(full.space, 2);
+	ASSERT_EQ(full.line, 0);
+	ASSERT_EQ(full.n, 7);
+	/* Another BAR, or a start one page further, is another cacheline. */
+	id[7] = fuzz_ovl_reserve(&o, 2, &other, PG, NULL);
+	ASSERT_GT(id[7], 0);
+	ASSERT_GT(fuzz_ovl_reserve(&o, 2, &in, PG, NULL), 0);
+	ASSERT_EQ(fuzz_ovl_count(&o, 2, 0x1000 / 64), 1);
+	ASSERT_EQ(fuzz_ovl_count(&o, 0, 0), 1);
+
+	/* Two back: a buffer starting twice at 0 needs both, and fits; all or nothing. */
+	fuzz_ovl_failed(&o, id[0]);
+	ASSERT_EQ(fuzz_ovl_count(&o, 2, 0), 6);
+	ASSERT_EQ(fuzz_ovl_reserve(&o, 2, &d, PG, &full), 0);
+	ASSERT_EQ(full.n, 6);
+	ASSERT_EQ(fuzz_ovl_count(&o, 2, 0x20000 / 64), 0);
+	fuzz_ovl_failed(&o, id[1]);
+	id[0] = fuzz_ovl_reserve(&o, 2, &d, PG, NULL);
+	ASSERT_GT(id[0], 0);
+	ASSERT_EQ(fuzz_ovl_count(&o, 2, 0), 7);
+	ASSERT_EQ(fuzz_ovl_count(&o, 2, 0x20000 / 64), 1);
+	/* More repeats than the cap: never. */
+	d.nr = 2;
+	d.r[1] = d.r[0];
+	fuzz_ovl_failed(&o, id[0]);
+	for (i = 2; i < 7; i++)
+		fuzz_ovl_failed(&o, id[i]);
+	ASSERT_EQ(fuzz_ovl_count(&o, 2, 0), 0);
+	for (i = 2; i < FUZZ_OVL_RANGES && i < 8; i++)
+		d.r[i] = d.r[0];
+	d.nr = 8;
+	ASSERT_EQ(fuzz_ovl_reserve(&o, 2, &d, PG, NULL), 0);
+	ASSERT_EQ(fuzz_ovl_count(&o, 2, 0), 0);
+
+	/* A udmabuf's pages get one less: its first CPU access keeps a mapping. */
+	for (i = 0; i < 6; i++)
+		ASSERT_GT(fuzz_ovl_reserve(&o, 3, &u, PG, NULL), 0);
+	ASSERT_EQ(fuzz_ovl_count(&o, FUZZ_OVL_RAM | 5, PG / 64), 6);
+	ASSERT_EQ(fuzz_ovl_reserve(&o, 3, &u, PG, NULL), 0);
+	/* Released, a key leaves the table; failing an unknown id changes nothing. */
+	fuzz_ovl_failed(&o, id[7]);
+	ASSERT_EQ(fuzz_ovl_count(&o, 0, 0), 0);
+	fuzz_ovl_failed(&o, 12345);
+	ASSERT_EQ(fuzz_ovl_held(&o), 7);
+	fuzz_ovl_destroy(&o);
+}
+
+static void fuzz_overlap_ledger(void)
+{
+	const uint64_t page0[] = { 0, PG };
+	struct fuzz_ovl_buf a = ovl_bar(2, 11, 1, page0);
+	const uint64_t busy11[] = { 11 };
+	const uint32_t shared = 1, mine = 2, other = 3;
+	struct fuzz_ovl o;
+	bool bar, ram;
+	uint64_t gen;
+	int id;
+
+	ASSERT_EQ(fuzz_ovl_init(&o, 2, FUZZ_OVL_MAX, shared), 0);
+	/* Own context, plain DEREG_MR: gone when it returns. */
+	id = fuzz_ovl_reserve(&o, mine, &a, PG, NULL);
+	fuzz_ovl_registered(&o, id, 5);
+	ASSERT_EQ(fuzz_ovl_count(&o, 2, 0), 1);
+	fuzz_ovl_dereg(&o, other, 5, false);	/* same handle, another context */
+	ASSERT_EQ(fuzz_ovl_count(&o, 2, 0), 1);
+	fuzz_ovl_dereg(&o, mine, 5, false);
+	ASSERT_EQ(fuzz_ovl_count(&o, 2, 0), 0);
+	ASSERT_EQ(fuzz_ovl_held(&o), 0);
+
+	/* Deferred: only the kernel's list can say it is gone. */
+	id = fuzz_ovl_reserve(&o, mine, &a, PG, NULL);
+	fuzz_ovl_registered(&o, id, 6);
+	fuzz_ovl_dereg(&o, mine, 6, true);
+	fuzz_ovl_settle(&o);
+	ASSERT_EQ(fuzz_ovl_count(&o, 2, 0), 1);
+	gen = fuzz_ovl_oracle_begin(&o, &bar, &ram);
+	ASSERT_NE(gen, 0);
+	ASSERT_TRUE(bar);
+	ASSERT_FALSE(ram);
+	fuzz_ovl_oracle_end(&o, gen, true, true, busy11, 1);	/* still mapped */
+	ASSERT_EQ(fuzz_ovl_count(&o, 2, 0), 1);
+	fuzz_ovl_oracle_end(&o, gen, false, true, NULL, 0);	/* list unreadable */
+	ASSERT_EQ(fuzz_ovl_count(&o, 2, 0), 1);
+	fuzz_ovl_oracle_end(&o, gen, true, false, NULL, 0);	/* released, or no mapping */
+	ASSERT_EQ(fuzz_ovl_held(&o), 0);
+	ASSERT_EQ(fuzz_ovl_oracle_begin(&o, &bar, &ram), 0);
+
+	/* Shared context: an access in flight may hold the MR a DEREG_MR took out. */
+	id = fuzz_ovl_reserve(&o, shared, &a, PG, NULL);
+	fuzz_ovl_registered(&o, id, 7);
+	fuzz_ovl_ticket(&o, 0);
+	fuzz_ovl_dereg(&o, shared, 7, false);
+	fuzz_ovl_ticket(&o, 1);			/* began after: cannot have found it */
+	fuzz_ovl_settle(&o);
+	ASSERT_EQ(fuzz_ovl_count(&o, 2, 0), 1);
+	fuzz_ovl_ticket_end(&o, 0);
+	fuzz_ovl_settle(&o);
+	ASSERT_EQ(fuzz_ovl_count(&o, 2, 0), 0);
+	fuzz_ovl_ticket_end(&o, 1);
+
+	/* Deferred on the shared context: the oracle waits for the tickets too. */
+	id = fuzz_ovl_reserve(&o, shared, &a, PG, NULL);
+	fuzz_ovl_registered(&o, id, 8);
+	fuzz_ovl_ticket(&o, 1);
+	fuzz_ovl_dereg(&o, shared, 8, true);
+	ASSERT_EQ(fuzz_ovl_oracle_begin(&o, &bar, &ram), 0);
+	fuzz_ovl_ticket_end(&o, 1);
+	gen = fuzz_ovl_oracle_begin(&o, &bar, &ram);
+	ASSERT_NE(gen, 0);
+	fuzz_ovl_oracle_end(&o, gen, true, true, NULL, 0);
+	ASSERT_EQ(fuzz_ovl_held(&o), 0);
+
+	/* Deregistered by another thread before its owner recorded the handle. */
+	id = fuzz_ovl_reserve(&o, shared, &a, PG, NULL);
+	fuzz_ovl_dereg(&o, shared, 9, false);
+	ASSERT_EQ(fuzz_ovl_count(&o, 2, 0), 1);
+	fuzz_ovl_registered(&o, id, 9);
+	ASSERT_EQ(fuzz_ovl_held(&o), 0);
+
+	/* Found gone (ENOENT), then the remover's own report settles it. */
+	id = fuzz_ovl_reserve(&o, shared, &a, PG, NULL);
+	fuzz_ovl_registered(&o, id, 10);
+	fuzz_ovl_lost(&o, shared, 10);
+	fuzz_ovl_settle(&o);
+	ASSERT_EQ(fuzz_ovl_count(&o, 2, 0), 1);
+	fuzz_ovl_dereg(&o, shared, 10, false);
+	ASSERT_EQ(fuzz_ovl_held(&o), 0);
+
+	/* A context closed for sure takes its MRs; one the GC has, only per the list. */
+	id = fuzz_ovl_reserve(&o, mine, &a, PG, NULL);
+	fuzz_ovl_registered(&o, id, 1);
+	id = fuzz_ovl_reserve(&o, other, &a, PG, NULL);
+	fuzz_ovl_registered(&o, id, 1);
+	id = fuzz_ovl_reserve(&o, other, &a, PG, NULL);
+	fuzz_ovl_registered(&o, id, 0);		/* handle unknown: only the close */
+	fuzz_ovl_dereg(&o, other, 0, false);
+	ASSERT_EQ(fuzz_ovl_count(&o, 2, 0), 3);
+	fuzz_ovl_ctx_gone(&o, other, true);
+	ASSERT_EQ(fuzz_ovl_count(&o, 2, 0), 1);
+	fuzz_ovl_ctx_gone(&o, mine, false);
+	fuzz_ovl_settle(&o);
+	ASSERT_EQ(fuzz_ovl_count(&o, 2, 0), 1);
+	gen = fuzz_ovl_oracle_begin(&o, &bar, &ram);
+	fuzz_ovl_oracle_end(&o, gen, true, true, NULL, 0);
+	ASSERT_EQ(fuzz_ovl_held(&o), 0);
+
+	/* A failed REG_MR gives everything back. */
+	id = fuzz_ovl_reserve(&o, mine, &a, PG, NULL);
+	fuzz_ovl_failed(&o, id);
+	ASSERT_EQ(fuzz_ovl_held(&o), 0);
+	ASSERT_EQ(fuzz_ovl_count(&o, 2, 0), 0);
+	fuzz_ovl_destroy(&o);
+}
+
 static const struct tap_case cases[] = {
 	TAP_CASE(parse_u64_good),
 	TAP_CASE(parse_u64_bad),
@@ -2112,11 +2511,16 @@ static const struct tap_case cases[] = {
 	TAP_CASE(fuzz_knob_values_safe),
 	TAP_CASE(fuzz_draw_sequence),
 	TAP_CASE(fuzz_draw_independent_of_device),
+	TAP_CASE(fuzz_overlap_keys),
+	TAP_CASE(fuzz_overlap_cap),
+	TAP_CASE(fuzz_overlap_ledger),
 	TAP_CASE(bufinfo_parse),
 	TAP_CASE(cli_fuzz_opts),
 	TAP_CASE(failnth_parse),
 	TAP_CASE(failnth_calls),
 	TAP_CASE(fault_attrs_fake_tree),
+	TAP_CASE(fault_reject_fake_tree),
+	TAP_CASE(ksym_range),
 };
 
 int main(int argc, char **argv)

@@ -35,6 +35,7 @@ enum stress_op {
 	SOP_RESET,
 	SOP_CLOSE,
 	SOP_EXIT,
+	SOP_MMAP,
 	SOP_NR
 };
 

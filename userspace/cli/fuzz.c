@@ -454,6 +454,10 @@ static int setup(struct fuzz_run *r)
 	pthread_rwlockattr_destroy(&ra);
 	pthread_mutex_init(&r->lock, NULL);
 	r->shared_imp = r->udmabuf_dev = -1;
+	if (fz_ovl_init(r)) {
+		cli_err("fuzz: %s", strerror(ENOMEM));
+		return -1;
+	}
 
 	if (cli_open(r->bdf, &r->dev))
 		return -1;
@@ -587,6 +591,7 @@ out:
 		r->t = NULL;
 	}
 	p2p_dev_close(&r->dev);
+	fz_ovl_fini(r);
 	if (kmsg >= 0)
 		close(kmsg);
 	return ret;

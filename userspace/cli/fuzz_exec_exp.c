@@ -17,13 +17,14 @@
 
 #include "fuzz_run.h"
 
-void fz_ino_add(struct fuzz_thread *t, int fd)
+/* Remember a buffer the run made, for the leftover check; returns its ino (0 unknown). */
+uint64_t fz_ino_add(struct fuzz_thread *t, int fd)
 {
 	uint64_t ino, *n;
 
 	if (p2p_dmabuf_ino(fd, &ino)) {
 		fz_fuzzer_error(t, "%s", p2p_last_error());
-		return;
+		return 0;
 	}
 	if (t->ninos == t->capinos) {
 		size_t cap = t->capinos ? 2 * t->capinos : 1024;
@@ -32,43 +33,61 @@ void fz_ino_add(struct fuzz_thread *t, int fd)
 		if (!n) {
 			fz_fuzzer_error(t, "no memory to remember buffer ino %llu",
 					(unsigned long long)ino);
-			return;
+			return ino;
 		}
 		t->inos = n;
 		t->capinos = cap;
 	}
 	t->inos[t->ninos++] = ino;
+	return ino;
 }
 
-/* A new buffer into @slot; what was there is closed. */
-void fz_buf_put(struct fuzz_thread *t, struct fuzz_buf *slot, int fd, uint64_t size,
-		uint32_t open_flags)
+/* A new buffer @fd, as @meta says, into @slot; what was there is closed. */
+void fz_buf_put(struct fuzz_thread *t, struct fuzz_buf *slot, int fd,
+		const struct fuzz_buf *meta)
 {
 	if (slot->fd >= 0)
 		fz_close_fd(t, &slot->fd, FK_CLOSE);
+	*slot = *meta;
 	slot->fd = fd;
-	slot->size = size;
-	slot->open_flags = open_flags;
+}
+
+/* What an attachment of a buffer of ours made of @nr ranges of @region maps. */
+static void bar_map(struct fuzz_buf *b, uint64_t ino, unsigned int region,
+		    const struct p2p_range *rg, unsigned int nr)
+{
+	unsigned int i;
+
+	b->map.ram = false;
+	b->map.ino = ino;
+	b->map.bar = region;
+	b->map.nr = nr < FUZZ_OVL_RANGES ? nr : FUZZ_OVL_RANGES;
+	b->size = 0;
+	for (i = 0; i < b->map.nr; i++) {
+		b->map.r[i] = rg[i];
+		b->size += rg[i].length;
+	}
 }
 
 static int make_buf(struct fuzz_thread *t, unsigned int slot, const struct p2p_range *rg,
 		    unsigned int nr, uint32_t open_flags)
 {
-	uint64_t size = 0;
+	struct fuzz_buf meta = { .open_flags = open_flags };
 	int fd;
 
 	if (fz_dev_get(t) < 0)
 		return -ENODEV;
+	fz_fd_rdlock(t);
 	fd = p2p_dmabuf_create(&t->r->dev, t->r->g.bar, rg, nr, open_flags);
+	fz_fd_unlock(t);
 	fz_dev_put(t);
 	fz_result(t, FK_CREATE, fd, "DMA_BUF(region %u, %u range(s), [0] 0x%llx+0x%llx, "
 		  "open_flags 0x%x)", t->r->g.bar, nr, (unsigned long long)rg[0].offset,
 		  (unsigned long long)rg[0].length, open_flags);
 	if (fd < 0)
 		return fd;
-	p2p_ranges_total(rg, nr, &size);
-	fz_ino_add(t, fd);
-	fz_buf_put(t, &t->bufs[slot], fd, size, open_flags);
+	bar_map(&meta, fz_ino_add(t, fd), t->r->g.bar, rg, nr);
+	fz_buf_put(t, &t->bufs[slot], fd, &meta);
 	return 0;
 }
 
@@ -98,7 +117,8 @@ void fz_feature(struct fuzz_thread *t, const struct fuzz_feature *c)
 {
 	struct vfio_device_feature *hdr = (void *)t->feat;
 	struct vfio_device_feature_dma_buf *req = (void *)hdr->data;
-	uint64_t size = 0;
+	struct p2p_range rg[FUZZ_FEAT_RANGES];
+	struct fuzz_buf meta = { .open_flags = c->open_flags };
 	unsigned int i;
 	int dev, ret;
 
@@ -118,9 +138,12 @@ void fz_feature(struct fuzz_thread *t, const struct fuzz_feature *c)
 	dev = fz_dev_get(t);
 	if (dev < 0)
 		return;
+	/* Any of them may turn out to make a buffer: see fuzz_exec_ovl.c. */
+	fz_fd_rdlock(t);
 	ret = ioctl(dev, VFIO_DEVICE_FEATURE, hdr);
 	if (ret < 0)
 		ret = -errno;
+	fz_fd_unlock(t);
 	fz_dev_put(t);
 	fz_result(t, c->kind, ret < 0 ? ret : 0, "VFIO_DEVICE_FEATURE(argsz %u, flags 0x%x; "
 		  "region %u, open_flags 0x%x, flags 0x%x, nr_ranges %u) = %d", c->argsz, c->flags,
@@ -133,10 +156,13 @@ void fz_feature(struct fuzz_thread *t, const struct fuzz_feature *c)
 			    c->flags, ret);
 		return;
 	}
-	for (i = 0; i < c->nfill; i++)
-		size += c->r[i].length;
-	fz_ino_add(t, ret);
-	fz_buf_put(t, &t->bufs[c->slot], ret, size, c->open_flags);
+	/* Made, so nr_ranges was at most DMABUF_P2P_MAX_RANGES: all of them written. */
+	for (i = 0; i < c->nfill; i++) {
+		rg[i].offset = c->r[i].offset;
+		rg[i].length = c->r[i].length;
+	}
+	bar_map(&meta, fz_ino_add(t, ret), c->region, rg, c->nfill);
+	fz_buf_put(t, &t->bufs[c->slot], ret, &meta);
 }
 
 void fz_cfg(struct fuzz_thread *t, const struct fuzz_cfg *c)
@@ -182,6 +208,9 @@ void fz_knob_revoke(struct fuzz_thread *t, bool revoke)
 
 	fz_result(t, FK_KNOB_REVOKE, ret, "%s/revoke <- %d: %s", t->r->bdf, revoke,
 		  ret ? p2p_last_error() : "ok");
+	/* Nothing is mapped now: the moment to settle deferred teardowns. */
+	if (revoke && !ret)
+		fz_ovl_oracle(t);
 }
 
 static int knob_path(struct fuzz_thread *t, const struct fuzz_knob *k, char *path, size_t len)
@@ -300,6 +329,8 @@ void fz_reopen(struct fuzz_thread *t)
 		snprintf(err, sizeof(err), "%s", p2p_last_error());
 	pthread_rwlock_unlock(&r->dev_lock);
 	fz_result(t, FK_REOPEN, ret, "close and reopen %s: %s", r->bdf, ret ? err : "ok");
+	/* Every older buffer is cut off the device, revoked for good. */
+	fz_ovl_oracle(t);
 }
 
 static void misc_result(struct fuzz_thread *t, const struct fuzz_misc *c, int fd, int ret,

@@ -35,11 +35,20 @@ void fz_close_fd(struct fuzz_thread *t, int *fd, enum fuzz_kind k)
 	t->closed[t->nclosed++ % FUZZ_NCLOSED] = n;
 }
 
-/* Closing an importer fd destroys its context and every MR in it. */
+/*
+ * Closing an importer fd destroys its context and every MR in it, before
+ * close() returns: the fd lock keeps any other reference from being the
+ * last one (fuzz_exec_ovl.c). A context sent away lives on in the message:
+ * the sender clears its id first.
+ */
 void fz_imp_close(struct fuzz_thread *t, unsigned int imp, enum fuzz_kind k)
 {
+	fz_fd_rdlock(t);
 	fz_close_fd(t, &t->imp[imp], k);
+	fz_fd_unlock(t);
 	fz_mr_gone(t, imp, FUZZ_ALL_MRS);
+	fz_ovl_ctx_gone(t, t->impid[imp], true);
+	t->impid[imp] = 0;
 }
 
 /* @rw bytes read-write, then a PROT_NONE page: overruns fault, never scribble. */
@@ -173,6 +182,7 @@ static int make_udmabuf(struct fuzz_thread *t, unsigned int slot, unsigned int p
 {
 	size_t size = pages * t->r->g.page;
 	struct udmabuf_create u = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = size };
+	struct fuzz_buf meta = { .size = size, .open_flags = O_RDWR };
 	int mfd, fd, ret;
 
 	if (t->r->udmabuf_dev < 0)
@@ -186,14 +196,21 @@ static int make_udmabuf(struct fuzz_thread *t, unsigned int slot, unsigned int p
 		return ret;
 	}
 	u.memfd = mfd;
+	fz_fd_rdlock(t);
 	fd = ioctl(t->r->udmabuf_dev, UDMABUF_CREATE, &u);
 	ret = fd < 0 ? -errno : fd;
+	fz_fd_unlock(t);
 	close(mfd);
 	fz_result(t, FK_UDMABUF, ret, "UDMABUF_CREATE(%zu bytes)", size);
 	if (fd < 0)
 		return ret;
-	fz_ino_add(t, fd);
-	fz_buf_put(t, &t->udma[slot], fd, size, O_RDWR);
+	/* Each attachment maps every page; no other buffer has them. */
+	meta.map.ram = true;
+	meta.map.ino = fz_ino_add(t, fd);
+	meta.map.nr = 1;
+	meta.map.r[0].offset = 0;
+	meta.map.r[0].length = size;
+	fz_buf_put(t, &t->udma[slot], fd, &meta);
 	return 0;
 }
 
@@ -259,16 +276,20 @@ static void place(struct fuzz_thread *t, const struct fuzz_flight *f, unsigned i
 {
 	switch (f->src) {
 	case SRC_BUF:
-		fz_buf_put(t, &t->bufs[slot % FUZZ_NBUF], fd, f->meta.size, f->meta.open_flags);
+		fz_buf_put(t, &t->bufs[slot % FUZZ_NBUF], fd, &f->meta);
 		break;
 	case SRC_UDMABUF:
-		fz_buf_put(t, &t->udma[slot % FUZZ_NUDMA], fd, f->meta.size, f->meta.open_flags);
+		fz_buf_put(t, &t->udma[slot % FUZZ_NUDMA], fd, &f->meta);
 		break;
 	case SRC_IMP:
-		/* Its MRs were forgotten when it left: they are stale handles now. */
+		/*
+		 * Its MRs were forgotten when it left: they are stale handles
+		 * now, but their mappings stay counted under its context id.
+		 */
 		if (t->imp[slot % FUZZ_NIMP] >= 0)
 			fz_imp_close(t, slot % FUZZ_NIMP, FK_CLOSE);
 		t->imp[slot % FUZZ_NIMP] = fd;
+		t->impid[slot % FUZZ_NIMP] = f->ctx;
 		break;
 	case SRC_PIPE:
 	case SRC_NR:
@@ -285,7 +306,10 @@ static void flight_recv(struct fuzz_thread *t, unsigned int slot)
 
 	if (!t->nflight)
 		return;
+	/* It may put a dma-buf into the fd table, or close a context it refuses. */
+	fz_fd_rdlock(t);
 	fd = p2p_recv_fd(t->sock[1]);
+	fz_fd_unlock(t);
 	fz_result(t, FK_SHARE, fd, "SCM_RIGHTS receive (%u in flight): %s", t->nflight,
 		  fd < 0 ? p2p_last_error() : "ok");
 	f = t->flight[0];
@@ -293,6 +317,9 @@ static void flight_recv(struct fuzz_thread *t, unsigned int slot)
 	t->nflight--;
 	if (fd >= 0)
 		place(t, &f, slot, fd);
+	else if (f.src == SRC_IMP)
+		/* Dropped, or still queued: only the kernel's lists can tell. */
+		fz_ovl_ctx_gone(t, f.ctx, false);
 }
 
 /* The fd goes in flight; ours is closed, so the message holds the only reference. */
@@ -313,19 +340,36 @@ static void flight_send(struct fuzz_thread *t, enum fuzz_src src, unsigned int s
 		return;
 	t->flight[t->nflight].src = src;
 	t->flight[t->nflight].meta = meta;
+	t->flight[t->nflight].ctx = 0;
 	t->nflight++;
 	if (src == SRC_PIPE)
 		return;
-	if (src == SRC_IMP)
+	if (src == SRC_IMP) {
+		/* The context, and its MRs' mappings, now live in the message. */
+		t->flight[t->nflight - 1].ctx = t->impid[slot % FUZZ_NIMP];
+		t->impid[slot % FUZZ_NIMP] = 0;
 		fz_imp_close(t, slot % FUZZ_NIMP, FK_CLOSE);
-	else
+	} else {
 		fz_close_fd(t, p, FK_CLOSE);
+	}
 }
 
-static void drop_pair(struct fuzz_thread *t)
+/*
+ * Close the pair and what is in flight in it. Without a cycle its release
+ * flushes the queue before close() returns; with one (@gc: a socket queued
+ * on itself) the unix GC frees it, some time later.
+ */
+static void drop_pair(struct fuzz_thread *t, bool gc)
 {
+	unsigned int i;
+
+	fz_fd_rdlock(t);
 	fz_close_fd(t, &t->sock[0], FK_CLOSE);
 	fz_close_fd(t, &t->sock[1], FK_CLOSE);
+	fz_fd_unlock(t);
+	for (i = 0; i < t->nflight; i++)
+		if (t->flight[i].src == SRC_IMP)
+			fz_ovl_ctx_gone(t, t->flight[i].ctx, !gc);
 	if (new_socketpair(t))
 		fz_fuzzer_error(t, "socketpair: %s", strerror(errno));
 }
@@ -352,7 +396,7 @@ void fz_share(struct fuzz_thread *t, const struct fuzz_share *c)
 		break;
 	case SH_DROP:
 		/* Whatever is in flight is released with the sockets. */
-		drop_pair(t);
+		drop_pair(t, false);
 		break;
 	case SH_CYCLE:
 	case SH_NR:
@@ -361,7 +405,7 @@ void fz_share(struct fuzz_thread *t, const struct fuzz_share *c)
 		fz_result(t, FK_SHARE, ret, "SCM_RIGHTS send socket %d into itself: %s",
 			  t->sock[1], ret ? p2p_last_error() : "ok");
 		flight_send(t, c->src, c->slot);
-		drop_pair(t);
+		drop_pair(t, !ret);
 		break;
 	}
 }

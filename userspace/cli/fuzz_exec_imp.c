@@ -11,7 +11,9 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "fuzz_run.h"
 
@@ -39,6 +41,7 @@ void fz_imp_open(struct fuzz_thread *t, unsigned int slot)
 	if (t->imp[slot] >= 0)
 		fz_imp_close(t, slot, FK_CLOSE);
 	t->imp[slot] = fd;
+	t->impid[slot] = fz_ctx_new(t->r);
 }
 
 static void stale_push(struct fuzz_thread *t, uint32_t handle)
@@ -164,8 +167,12 @@ int fz_mr_drop(struct fuzz_thread *t, unsigned int slot, uint32_t flags, enum fu
 	fz_result(t, k, ret, "DEREG_MR(%s fd %d, handle %u, flags 0x%x)",
 		  m->imp >= FUZZ_NIMP ? "shared" : "own", imp, m->handle, flags);
 	m->used = false;
-	if (!ret)
+	if (!ret) {
 		stale_push(t, m->handle);
+		fz_ovl_dereg(t, m->imp, m->handle, flags);
+	} else if (ret == -ENOENT) {
+		fz_ovl_lost(t, m->imp, m->handle);
+	}
 	return ret;
 }
 
@@ -204,7 +211,7 @@ int fz_mr_ensure(struct fuzz_thread *t, unsigned int slot)
 	struct fuzz_mr *m = &t->mrs[slot];
 	unsigned int imp = slot % FUZZ_NIMP, buf = slot % FUZZ_NBUF;
 	struct p2p_reg_mr *q = (void *)t->area;
-	int fd, ret;
+	int fd, ret, id;
 
 	if (m->used && m->imp < FUZZ_NIMP)
 		return 0;
@@ -214,6 +221,9 @@ int fz_mr_ensure(struct fuzz_thread *t, unsigned int slot)
 	fd = fz_imp_fd(t, imp);
 	if (fd < 0)
 		return -EBADF;
+	id = fz_ovl_reserve(t, imp, &t->bufs[buf]);
+	if (!id)
+		return -EBUSY;
 	area_clear(t);
 	q->size = sizeof(*q);
 	q->fd = t->bufs[buf].fd;
@@ -223,6 +233,7 @@ int fz_mr_ensure(struct fuzz_thread *t, unsigned int slot)
 	if ((t->bufs[buf].open_flags & O_ACCMODE) == O_RDONLY)
 		q->access = P2P_MR_ACCESS_READ;
 	ret = imp_ioctl(fd, P2P_IOC_REG_MR, q);
+	fz_ovl_reg_done(t, id, ret, q->handle);
 	fz_result(t, FK_REG, ret, "REG_MR(own fd %d, dmabuf fd %d, 0+0x%llx, access 0x%x)", fd,
 		  q->fd, (unsigned long long)q->length, q->access);
 	if (!ret)
@@ -291,13 +302,46 @@ static enum fuzz_kind reg_fd(struct fuzz_thread *t, const struct fuzz_reg *c, in
 	return FK_NR;
 }
 
+/*
+ * What a REG_MR through @fd, a number another worker may own by now,
+ * would attach to: one of this worker's buffers (*@b), nothing of ours
+ * (*@b NULL: closed, or no dma-buf, and with fd_lock write-held none can
+ * appear there), or (false) a dma-buf in none of our records, which we
+ * cannot account for: that call is not made.
+ */
+static bool foreign_buf(struct fuzz_thread *t, int fd, const struct fuzz_buf **b)
+{
+	struct statfs sf;
+	unsigned int i;
+
+	*b = NULL;
+	if (fd < 0)
+		return true;
+	for (i = 0; i < FUZZ_NBUF; i++) {
+		if (t->bufs[i].fd == fd) {
+			*b = &t->bufs[i];
+			return true;
+		}
+	}
+	for (i = 0; i < FUZZ_NUDMA; i++) {
+		if (t->udma[i].fd == fd) {
+			*b = &t->udma[i];
+			return true;
+		}
+	}
+	if (fstatfs(fd, &sf) < 0)
+		return errno == EBADF;
+	return sf.f_type != DMA_BUF_MAGIC;
+}
+
 void fz_reg(struct fuzz_thread *t, const struct fuzz_reg *c)
 {
 	struct p2p_reg_mr *q = (void *)t->area;
-	bool udmabuf, dev_held = false;
+	bool udmabuf, dev_held = false, foreign = false;
+	const struct fuzz_buf *b = NULL;
 	uint64_t size, off, len;
 	enum fuzz_kind k;
-	int fd = -1, imp, buf, ret;
+	int fd = -1, imp, buf, ret, id = 0;
 
 	/* A slot holds one MR at a time: the kernel's count stays bounded. */
 	fz_mr_drop(t, c->mr, 0, FK_DEREG);
@@ -307,6 +351,24 @@ void fz_reg(struct fuzz_thread *t, const struct fuzz_reg *c)
 	imp = fz_imp_fd(t, c->imp);
 	if (imp < 0)
 		goto out;
+	/* Whatever it would attach to is reserved first (fuzz_overlap.c). */
+	if (c->fd == FD_BUF) {
+		b = &t->bufs[c->buf];
+	} else if (c->fd == FD_UDMABUF) {
+		b = &t->udma[c->buf];
+	} else if (c->fd == FD_CLOSED || c->fd == FD_RANDOM) {
+		foreign = true;
+		fz_fd_wrlock(t);
+		if (!foreign_buf(t, fd, &b)) {
+			t->st.reg_skipped_fd++;
+			goto unlock;
+		}
+	}
+	if (b) {
+		id = fz_ovl_reserve(t, c->imp, b);
+		if (!id)
+			goto unlock;
+	}
 	range(t, c->range, c->ra, c->rb, size, &off, &len);
 	area_clear(t);
 	q->size = struct_size(t, c->size, sizeof(*q), c->rb);
@@ -318,6 +380,10 @@ void fz_reg(struct fuzz_thread *t, const struct fuzz_reg *c)
 	q->handle = c->handle_in;
 	q->__reserved = c->reserved;
 	ret = imp_ioctl(imp, P2P_IOC_REG_MR, q);
+	if (foreign)
+		fz_fd_unlock(t);
+	foreign = false;
+	fz_ovl_reg_done(t, id, ret, q->handle);
 	fz_result(t, k, ret, "REG_MR(%s fd %d, fd %d of %llu bytes, size %u, flags 0x%x, "
 		  "access 0x%x, 0x%llx+0x%llx, handle %u, reserved 0x%x)",
 		  c->imp >= FUZZ_NIMP ? "shared" : "own", imp, fd, (unsigned long long)size,
@@ -325,6 +391,9 @@ void fz_reg(struct fuzz_thread *t, const struct fuzz_reg *c)
 		  (unsigned long long)len, c->handle_in, c->reserved);
 	if (!ret)
 		mr_record(t, c->mr, c->imp, q->handle, len, c->flags, c->access, udmabuf, buf);
+unlock:
+	if (foreign)
+		fz_fd_unlock(t);
 out:
 	if (dev_held)
 		fz_dev_put(t);
@@ -391,17 +460,22 @@ void fz_hcall(struct fuzz_thread *t, bool dereg, const struct fuzz_hcall *c)
 		q->size = struct_size(t, c->size, sizeof(*q), c->hval);
 		q->handle = handle;
 		k = !live ? FK_QUERY_ANY : c->garbled ? FK_QUERY_BAD : FK_QUERY;
+		fz_ovl_access(t, impi);
 		ret = imp_ioctl(fd, P2P_IOC_QUERY_MR, q);
+		fz_ovl_access_end(t, impi);
 	}
 	fz_result(t, k, ret, "%s(%s fd %d, handle %u, size %u, flags 0x%x, reserved 0x%x)",
 		  dereg ? "DEREG_MR" : "QUERY_MR", impi >= FUZZ_NIMP ? "shared" : "own", fd,
 		  handle, d->size, c->flags, c->reserved);
 	if (dereg && !ret) {
 		/* Whichever of ours that was (a stale number may be reused), it is gone. */
+		fz_ovl_dereg(t, impi, handle, c->flags);
 		if (impi < FUZZ_NIMP)
 			fz_mr_gone(t, impi, handle);
 		else if (c->h == H_LIVE)
 			t->mrs[c->mr].used = false;
+	} else if (dereg && ret == -ENOENT && live) {
+		fz_ovl_lost(t, impi, handle);
 	}
 	if (!dereg && !ret && live && q->state != P2P_MR_STATE_MAPPED &&
 	    q->state != P2P_MR_STATE_INVALIDATED && q->state != P2P_MR_STATE_REVOKED)
@@ -470,7 +544,9 @@ void fz_access(struct fuzz_thread *t, const struct fuzz_access *c)
 	if (k == FK_ACCESS && c->op == P2P_ACCESS_CHECK &&
 	    len / t->r->g.page + FUZZ_FEAT_RANGES + 1 > FUZZ_MAX_SEGS)
 		k = FK_ACCESS_BAD;
+	fz_ovl_access(t, impi);
 	ret = imp_ioctl(fd, P2P_IOC_ACCESS_MR, a);
+	fz_ovl_access_end(t, impi);
 	fz_result(t, k, ret, "ACCESS_MR(%s fd %d, handle %u, size %u, op %u, count %u, "
 		  "0x%llx+0x%llx of an MR of 0x%llx, user_ptr 0x%llx)",
 		  impi >= FUZZ_NIMP ? "shared" : "own", fd, handle, a->size, c->op, c->count,
@@ -532,14 +608,21 @@ static size_t good_struct(struct fuzz_thread *t, const struct fuzz_ioctl *c, uin
 static void ioctl_badptr(struct fuzz_thread *t, const struct fuzz_ioctl *c)
 {
 	size_t page = t->r->g.page, len;
+	const struct fuzz_buf *b = &t->bufs[c->mr % FUZZ_NBUF];
 	unsigned int impi;
 	uint8_t *p = NULL;
-	int fd, ret;
+	int fd, ret, id = 0;
 
 	len = good_struct(t, c, t->ro_w, &impi);
 	fd = fz_imp_fd(t, impi);
 	if (fd < 0)
 		return;
+	/* REG_MR from a read-only struct attaches and maps, then fails to say the handle. */
+	if (c->which == 0 && c->ptr == P_RDONLY && b->fd >= 0) {
+		id = fz_ovl_reserve(t, impi, b);
+		if (!id)
+			return;
+	}
 	switch (c->ptr) {
 	case P_NULL:
 		break;
@@ -558,12 +641,18 @@ static void ioctl_badptr(struct fuzz_thread *t, const struct fuzz_ioctl *c)
 		p = t->ro;
 		break;
 	}
+	if (c->which >= 2)
+		fz_ovl_access(t, impi);
 	ret = imp_ioctl(fd, c->cmd, p);
+	if (c->which >= 2)
+		fz_ovl_access_end(t, impi);
+	fz_ovl_reg_done(t, id, ret, 0);
 	fz_result(t, FK_IMP_BADPTR, ret, "ioctl(%s fd %d, 0x%08x, %p: %zu-byte struct %s)",
 		  impi >= FUZZ_NIMP ? "shared" : "own", fd, c->cmd, (void *)p, len,
 		  c->ptr == P_RDONLY ? "read-only" : "unreadable");
 	/* A read-only DEREG needs no copy back: that MR is gone. */
 	if (!ret && c->which == 1 && c->ptr == P_RDONLY && t->mrs[c->mr].used) {
+		fz_ovl_dereg(t, impi, t->mrs[c->mr].handle, 0);
 		if (impi < FUZZ_NIMP)
 			fz_mr_gone(t, impi, t->mrs[c->mr].handle);
 		else
@@ -591,7 +680,9 @@ void fz_ioctl(struct fuzz_thread *t, const struct fuzz_ioctl *c)
 	area_clear(t);
 	memset(t->area, 0xff, 64);
 	memcpy(t->area, &c->size_field, sizeof(c->size_field));
+	fz_ovl_access(t, c->imp);
 	ret = imp_ioctl(fd, c->cmd, t->area);
+	fz_ovl_access_end(t, c->imp);
 	fz_result(t, k, ret, "ioctl(%s fd %d, 0x%08x, struct of 0xff, size field %u)",
 		  c->imp >= FUZZ_NIMP ? "shared" : "own", fd, c->cmd, c->size_field);
 }

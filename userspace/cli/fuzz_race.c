@@ -27,6 +27,8 @@ struct helper {
 	uint64_t length;
 	unsigned int iters;
 	unsigned int progress;		/* atomic: accesses done */
+	bool deregd;			/* the worker's DEREG_MR succeeded, with dflags */
+	uint32_t dflags;
 	int ret[RACE_MAX_ITERS];
 	uint32_t op[RACE_MAX_ITERS];
 };
@@ -97,8 +99,11 @@ static void act(struct fuzz_thread *t, const struct fuzz_race *c, struct helper 
 		d.flags = c->deferred ? P2P_DEREG_DEFERRED : 0;
 		ret = ioctl(h->imp, P2P_IOC_DEREG_MR, &d) < 0 ? -errno : 0;
 		race_result(t, ret, "DEREG_MR", h->imp, h->handle);
-		if (!ret)
+		if (!ret) {
 			fz_mr_gone(t, m->imp, h->handle);
+			h->deregd = true;
+			h->dflags = d.flags;
+		}
 		break;
 	case RACE_REVOKE:
 		race_result(t, p2p_knob_revoke(t->r->bdf, true), "revoke knob 1", h->imp, h->handle);
@@ -111,12 +116,17 @@ static void act(struct fuzz_thread *t, const struct fuzz_race *c, struct helper 
 			fz_close_fd(t, &t->bufs[m->buf].fd, FK_RACE);
 		ret = ioctl(h->imp, P2P_IOC_DEREG_MR, &d) < 0 ? -errno : 0;
 		race_result(t, ret, "DEREG_MR after closing the buffer", h->imp, h->handle);
-		if (!ret)
+		if (!ret) {
 			fz_mr_gone(t, m->imp, h->handle);
+			h->deregd = true;
+			h->dflags = d.flags;
+		}
 		break;
 	case RACE_CLOSE_IMP:
 		/* The number stays valid (now /dev/null): no fd reuse can hit the helper. */
+		fz_fd_rdlock(t);
 		ret = dup2(t->devnull, h->imp) < 0 ? -errno : 0;
+		fz_fd_unlock(t);
 		race_result(t, ret, "dup2(/dev/null) over the importer fd", h->imp, h->handle);
 		*imp_swapped = !ret;
 		break;
@@ -164,6 +174,9 @@ void fz_race(struct fuzz_thread *t, const struct fuzz_race *c)
 		sched_yield();
 	act(t, c, &h, th, &swapped);
 	pthread_join(th, NULL);
+	/* The helper's access may have held the MR: its mappings went when it returned. */
+	if (h.deregd)
+		fz_ovl_dereg(t, imp, h.handle, h.dflags);
 	for (i = 0; i < h.iters; i++)
 		fz_result(t, FK_RACE_HELPER, h.ret[i], "%s(handle %u) #%u of %u in the race helper",
 			  h.op[i] ? "ACCESS_MR" : "QUERY_MR", h.handle, i, h.iters);
@@ -171,6 +184,8 @@ void fz_race(struct fuzz_thread *t, const struct fuzz_race *c)
 		/* The context went when the last ioctl on it returned; /dev/null goes now. */
 		fz_close_fd(t, &t->imp[imp], FK_RACE);
 		fz_mr_gone(t, imp, FUZZ_ALL_MRS);
+		fz_ovl_ctx_gone(t, t->impid[imp], true);
+		t->impid[imp] = 0;
 	}
 }
 

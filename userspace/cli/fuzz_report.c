@@ -15,6 +15,8 @@ void fuzz_stats_merge(struct fuzz_stats *into, const struct fuzz_stats *from)
 
 	into->calls += from->calls;
 	into->fuzzer_errors += from->fuzzer_errors;
+	into->reg_skipped_cap += from->reg_skipped_cap;
+	into->reg_skipped_fd += from->reg_skipped_fd;
 	for (k = 0; k < FK_NR; k++) {
 		into->unexpected[k] += from->unexpected[k];
 		for (e = 0; e < FUZZ_ERR_SLOTS; e++)
@@ -119,6 +121,8 @@ static void print_text(const struct fuzz_summary *s, FILE *f, const char *pfx)
 	if (t->fuzzer_errors)
 		fprintf(f, "%sfuzzer errors (its own setup failed, see above): %lu\n", pfx,
 			t->fuzzer_errors);
+	fprintf(f, "%sreg skipped (DMA-API overlap cap): %lu; (fd another thread's dma-buf): "
+		"%lu\n", pfx, t->reg_skipped_cap, t->reg_skipped_fd);
 	if (s->kmsg_checked)
 		fprintf(f, "%skernel splats: %d%s%s\n", pfx, s->splats, s->splats ? ": " : "",
 			s->splat);
@@ -178,6 +182,8 @@ static void print_json(const struct fuzz_summary *s)
 	}
 	cli_json_end(&j);
 	cli_json_u(&j, "fuzzer_errors", t->fuzzer_errors);
+	cli_json_u(&j, "reg_skipped_overlap_cap", t->reg_skipped_cap);
+	cli_json_u(&j, "reg_skipped_foreign_dmabuf", t->reg_skipped_fd);
 	cli_json_b(&j, "kernel_checked", s->kmsg_checked);
 	cli_json_i(&j, "kernel_splats", s->splats);
 	cli_json_s(&j, "first_splat", s->splat);

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "fuzz.h"
+#include "fuzz_overlap.h"
 
 /* Results by errno: slot 0 success, 1..254 that errno, 255 anything larger. */
 #define FUZZ_ERR_SLOTS		256
@@ -20,19 +21,26 @@
 #define FUZZ_NCLOSED		8	/* fd numbers we closed, for FD_CLOSED */
 #define FUZZ_MAX_ERRNO		4095
 #define FUZZ_ALL_MRS		UINT32_MAX	/* fz_mr_gone(): every MR of that fd */
+#define FUZZ_CTX_SHARED		1	/* context id of the shared importer fd; 0 none */
 
 struct fuzz_stats {
 	unsigned long calls;
 	unsigned long res[FK_NR][FUZZ_ERR_SLOTS];
 	unsigned long unexpected[FK_NR];
 	unsigned long fuzzer_errors;	/* the fuzzer's own setup failed (mmap, socketpair) */
+	unsigned long reg_skipped_cap;	/* REG_MR not made: a cacheline at FUZZ_OVL_MAX */
+	unsigned long reg_skipped_fd;	/* REG_MR not made: the number another's dma-buf */
 };
 
-/* A dma-buf (ours or a udmabuf) in a slot; fd -1 when empty. */
+/*
+ * A dma-buf (ours or a udmabuf) in a slot; fd -1 when empty. What each
+ * attachment of it maps goes with it wherever the fd goes (fuzz_overlap.c).
+ */
 struct fuzz_buf {
 	int fd;
 	uint64_t size;
 	uint32_t open_flags;
+	struct fuzz_ovl_buf map;
 };
 
 struct fuzz_mr {
@@ -49,6 +57,7 @@ struct fuzz_mr {
 struct fuzz_flight {
 	enum fuzz_src src;
 	struct fuzz_buf meta;
+	uint32_t ctx;			/* SRC_IMP: its context id */
 };
 
 struct fuzz_run;
@@ -65,6 +74,7 @@ struct fuzz_thread {
 	struct fuzz_buf bufs[FUZZ_NBUF];
 	struct fuzz_buf udma[FUZZ_NUDMA];
 	int imp[FUZZ_NIMP];
+	uint32_t impid[FUZZ_NIMP];	/* their context ids, 0 none */
 	struct fuzz_mr mrs[FUZZ_NMR];
 	uint32_t stale[FUZZ_NSHARED];	/* handles we deregistered, a ring */
 	unsigned int nstale;
@@ -102,6 +112,16 @@ struct fuzz_run {
 	struct fuzz_geom g;
 	/* Read-held by every call that uses dev.device, write-held by reopen. */
 	pthread_rwlock_t dev_lock;
+	/*
+	 * Read-held around every call that may put a dma-buf into the fd
+	 * table or close an importer context (or a socket holding one);
+	 * write-held by a REG_MR through a number another thread may own.
+	 */
+	pthread_rwlock_t fd_lock;
+	pthread_mutex_t ovl_lock;	/* ovl, ovl_oracle_ms */
+	struct fuzz_ovl ovl;
+	uint64_t ovl_oracle_ms;		/* last read of the kernel's lists */
+	uint32_t next_ctx;		/* atomic: importer context ids */
 	struct p2p_dev dev;
 	int shared_imp;
 	uint32_t shared[FUZZ_NSHARED];	/* handles on shared_imp, 0 none (atomic) */
@@ -145,9 +165,9 @@ void fz_knob_tick(struct fuzz_thread *t);
 void fz_reopen(struct fuzz_thread *t);
 void fz_misc(struct fuzz_thread *t, const struct fuzz_misc *c);
 int fz_buf_ensure(struct fuzz_thread *t, unsigned int slot);
-void fz_buf_put(struct fuzz_thread *t, struct fuzz_buf *slot, int fd, uint64_t size,
-		uint32_t open_flags);
-void fz_ino_add(struct fuzz_thread *t, int fd);
+void fz_buf_put(struct fuzz_thread *t, struct fuzz_buf *slot, int fd,
+		const struct fuzz_buf *meta);
+uint64_t fz_ino_add(struct fuzz_thread *t, int fd);
 
 /* fuzz_exec_imp.c: the importer's side */
 void fz_imp_open(struct fuzz_thread *t, unsigned int slot);
@@ -169,6 +189,23 @@ void fz_udmabuf(struct fuzz_thread *t, unsigned int slot, unsigned int pages);
 int fz_udmabuf_ensure(struct fuzz_thread *t, unsigned int slot);
 void fz_close_fd(struct fuzz_thread *t, int *fd, enum fuzz_kind k);
 void fz_imp_close(struct fuzz_thread *t, unsigned int imp, enum fuzz_kind k);
+
+/* fuzz_exec_ovl.c: the overlap ledger at run time (why: fuzz_overlap.c) */
+int fz_ovl_init(struct fuzz_run *r);
+void fz_ovl_fini(struct fuzz_run *r);
+uint32_t fz_ctx_new(struct fuzz_run *r);
+uint32_t fz_ctx(const struct fuzz_thread *t, unsigned int imp);
+int fz_ovl_reserve(struct fuzz_thread *t, unsigned int imp, const struct fuzz_buf *b);
+void fz_ovl_reg_done(struct fuzz_thread *t, int id, int ret, uint32_t handle);
+void fz_ovl_dereg(struct fuzz_thread *t, unsigned int imp, uint32_t handle, uint32_t flags);
+void fz_ovl_lost(struct fuzz_thread *t, unsigned int imp, uint32_t handle);
+void fz_ovl_ctx_gone(struct fuzz_thread *t, uint32_t ctx, bool certain);
+bool fz_ovl_oracle(struct fuzz_thread *t);
+void fz_ovl_access(struct fuzz_thread *t, unsigned int imp);
+void fz_ovl_access_end(struct fuzz_thread *t, unsigned int imp);
+void fz_fd_rdlock(struct fuzz_thread *t);
+void fz_fd_wrlock(struct fuzz_thread *t);
+void fz_fd_unlock(struct fuzz_thread *t);
 
 /* fuzz_race.c */
 void fz_race(struct fuzz_thread *t, const struct fuzz_race *c);

@@ -202,15 +202,15 @@ static const struct fuzz_kind_desc kinds[FK_NR] = {
 	[FK_UDMABUF] = { "udmabuf", "UDMABUF_CREATE", true, false, NONE },
 	/*
 	 * dma-buf.c: SYNC with bad flags, SET_NAME longer than
-	 * DMA_BUF_NAME_LEN, mmap (our exporter has none), lseek other than
-	 * SEEK_SET/END 0, read: EINVAL; sync_file ioctls without
-	 * CONFIG_SYNC_FILE: ENOTTY; SET_NAME from a bad pointer: EFAULT.
-	 * The VFS judges the fd's mode first: a shared writable mmap of a
-	 * buffer created O_RDONLY gives EACCES, read() of one created
-	 * O_WRONLY gives EBADF.
+	 * DMA_BUF_NAME_LEN, mmap MAP_PRIVATE or past the end, lseek other
+	 * than SEEK_SET/END 0, read: EINVAL; mmap of a buffer whose device
+	 * was closed: ENODEV; sync_file ioctls without CONFIG_SYNC_FILE:
+	 * ENOTTY; SET_NAME from a bad pointer: EFAULT. The VFS judges the
+	 * fd's mode first: a shared writable mmap of a buffer created
+	 * O_RDONLY gives EACCES, read() of one created O_WRONLY gives EBADF.
 	 */
 	[FK_DMABUF_MISC] = { "dmabuf-misc", "dma-buf core: sync, name, mmap, seek, sync_file, read",
-			     true, false, ERRS(EINVAL, ENOTTY, EFAULT, EACCES, EBADF) },
+			     true, false, ERRS(EINVAL, ENOTTY, EFAULT, EACCES, EBADF, ENODEV) },
 	[FK_RACE] = { "race", "DEREG, revoke, close or signal racing an access", true, false,
 		      NONE },
 	/* After the race's dup2() over the importer fd: /dev/null says ENOTTY. */

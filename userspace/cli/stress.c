@@ -2,19 +2,23 @@
 /*
  * dmabuf-p2p stress: --threads workers each run a seeded random sequence of
  * create / share / register / access / revoke / unrevoke / reset / close /
- * exit against one device for --duration seconds. Worker i draws from its
- * own PRNG seeded from (--seed, i), two numbers per operation whatever
- * happened before, so the same seed replays the same operation sequence.
- * Errnos an operation may meet (ENODEV while revoked, a contended reset)
- * are counted; any other errno, a kernel splat or a buffer left behind
- * fails the run.
+ * exit / mmap against one device for --duration seconds. Worker i draws
+ * from its own PRNG seeded from (--seed, i), two numbers per operation
+ * whatever happened before, so the same seed replays the same operation
+ * sequence. Errnos an operation may meet (ENODEV while revoked, a contended
+ * reset) are counted; any other errno, a kernel splat or a buffer left
+ * behind fails the run. mmap counts a SIGBUS as EFAULT: expected if the
+ * buffer may have been revoked during the access, a failure if it stayed
+ * valid throughout.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -59,6 +63,8 @@ struct worker {
 };
 
 static const int E_REVOKED[] = { ENODEV };
+/* mmap: a SIGBUS, counted as EFAULT, on a buffer that may have been revoked. */
+static const int E_SIGBUS[] = { EFAULT };
 /* pci_try_reset_function() answers EAGAIN when the device lock is taken. */
 static const int E_RESET[] = { EAGAIN, EBUSY, EOPNOTSUPP };
 
@@ -220,6 +226,100 @@ static void op_reset(struct worker *w)
 		done(w, SOP_RESET, fire(w->r, t, NULL), E_RESET, 3, p2p_trigger_name(t));
 }
 
+/*
+ * SIGBUS from an access of op_mmap: back to the sigsetjmp() of the thread
+ * that made it. Anywhere else it is fatal, as it would be without us.
+ */
+static __thread sigjmp_buf *bus_jmp;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	(void)si;
+	(void)uc;
+	if (!bus_jmp) {
+		signal(sig, SIG_DFL);
+		return;
+	}
+	siglongjmp(*bus_jmp, 1);
+}
+
+/* Out of line: nothing of it lives across the sigsetjmp() below. */
+static void __attribute__((noinline)) read_pages(const volatile uint8_t *p, size_t len)
+{
+	size_t off;
+
+	for (off = 0; off < len; off += p2p_page_size())
+		(void)*(const volatile uint32_t *)(p + off);
+}
+
+/* A read of each page of @p: false if one raised SIGBUS. */
+static bool touch_pages(const volatile uint8_t *p, size_t len)
+{
+	sigjmp_buf jb;
+
+	if (sigsetjmp(jb, 1)) {
+		bus_jmp = NULL;
+		return false;
+	}
+	bus_jmp = &jb;
+	read_pages(p, len);
+	bus_jmp = NULL;
+	return true;
+}
+
+/*
+ * Map the slot's buffer, read each page (faulting it in), unmap. A SIGBUS
+ * is fine when the buffer may have been revoked meanwhile; on a buffer
+ * that stayed valid across the access (revoked=0 before and after, no
+ * revoke in between) it is a failure. Reads only: --device may name a BAR
+ * of registers.
+ */
+static void op_mmap(struct worker *w, struct slot *s, uint64_t arg)
+{
+	struct p2p_buf_stat b0, b1;
+	const char *bdf = w->r->dev.bdf;
+	bool have0, valid, ok;
+	uint64_t ino, size;
+	char what[160];
+	void *p;
+	int ret;
+
+	if (!need_buf(w, s, arg))
+		return;
+	ret = p2p_dmabuf_ino(s->fd, &ino);
+	if (!ret)
+		ret = p2p_dmabuf_size(s->fd, &size);
+	if (ret) {
+		done(w, SOP_MMAP, ret, NULL, 0, "dma-buf inode/size");
+		return;
+	}
+	have0 = !p2p_buffer_stat(bdf, ino, &b0);
+	p = mmap(NULL, size, PROT_READ, MAP_SHARED, s->fd, 0);
+	if (p == MAP_FAILED) {
+		done(w, SOP_MMAP, -errno, NULL, 0, "mmap");
+		return;
+	}
+	ok = touch_pages(p, size);
+	if (munmap(p, size)) {
+		done(w, SOP_MMAP, -errno, NULL, 0, "munmap");
+		return;
+	}
+	if (ok) {
+		done(w, SOP_MMAP, 0, NULL, 0, "mmap");
+		return;
+	}
+	/* Unknown state counts as maybe revoked: only a proven-valid buffer fails. */
+	valid = have0 && !p2p_buffer_stat(bdf, ino, &b1) && !b0.revoked && !b1.revoked &&
+		b0.revokes == b1.revokes;
+	if (valid)
+		snprintf(what, sizeof(what), "SIGBUS on buffer ino=%llu, valid throughout "
+			 "(revoked=0 before and after, revokes=%u)", (unsigned long long)ino,
+			 b1.revokes);
+	else
+		snprintf(what, sizeof(what), "SIGBUS while revoked");
+	done(w, SOP_MMAP, -EFAULT, E_SIGBUS, valid ? 0 : 1, what);
+}
+
 struct exit_mr {
 	int imp;
 	uint32_t h;
@@ -320,6 +420,9 @@ static void *worker_fn(void *arg)
 		case SOP_EXIT:
 			op_exit(w, a);
 			break;
+		case SOP_MMAP:
+			op_mmap(w, s, a);
+			break;
 		}
 	}
 	for (i = 0; i < NSLOTS; i++) {
@@ -403,6 +506,7 @@ static int run(const struct cli_opts *o, const char *bdf, struct stress_summary 
 	static struct run r;
 	struct worker *w;
 	struct sigaction sa = { .sa_handler = on_sigint };
+	struct sigaction sb = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
 	FILE *pf = o->json ? stderr : stdout;
 	const char *term = getenv("TERM");
 	/* A live one-line display only where a person watches a terminal. */
@@ -471,6 +575,8 @@ static int run(const struct cli_opts *o, const char *bdf, struct stress_summary 
 			w[i].slots[k].fd = -1;
 	}
 	sigaction(SIGINT, &sa, NULL);
+	sigemptyset(&sb.sa_mask);
+	sigaction(SIGBUS, &sb, NULL);
 	t0 = p2p_now_ms();
 	for (i = 0; i < o->threads; i++) {
 		w[i].imp = p2p_imp_open();

@@ -313,18 +313,27 @@ int p2p_failnth_ioctl(int fnfd, unsigned int nth, int fd, unsigned long req, voi
 /*
  * fault_attr.c: the failslab and fail_page_alloc attributes in debugfs that
  * decide which allocations fail-nth may fail: saved, set for it, restored.
+ * Their stacktrace filter's reject range, when the kernel has one
+ * (CONFIG_FAULT_INJECTION_STACKTRACE_FILTER), goes with them: apply clears
+ * it, p2p_fault_reject() sets it.
  */
 #define P2P_FAULT_DEBUGFS	"/sys/kernel/debug"
 #define P2P_FAULT_ATTRS_MAX	8
+#define P2P_FAULT_REJECT_ATTRS	4
 
 struct p2p_fault_attrs {
 	char val[P2P_FAULT_ATTRS_MAX][24];
+	char reject[P2P_FAULT_REJECT_ATTRS][24];
+	bool has_reject;	/* the kernel has the stacktrace filter */
 };
 
 void p2p_fault_attrs_set_root(const char *dir);
 int p2p_fault_attrs_save(struct p2p_fault_attrs *saved);
 int p2p_fault_attrs_apply(void);
 int p2p_fault_attrs_restore(const struct p2p_fault_attrs *saved);
+int p2p_fault_reject(uint64_t start, uint64_t end);
+#define P2P_KALLSYMS_PATH	"/proc/kallsyms"
+int p2p_ksym_range(const char *path, const char *name, uint64_t *start, uint64_t *end);
 
 /* module.c */
 int p2p_module_unload(const char *name);
