@@ -1007,10 +1007,20 @@ struct churn {
 	int fd;
 	uint64_t size, page;
 	bool stop;
-	unsigned long maps, ok, bus;
+	unsigned long maps, moves, ok, bus;
 	int err;
 	const char *what;
 };
+
+/* Moves @p's @size bytes to a fresh place with mremap(); MAP_FAILED on error. */
+static char *move_mapping(char *p, uint64_t size)
+{
+	void *to = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (to == MAP_FAILED)
+		return MAP_FAILED;
+	return mremap(p, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+}
 
 /* mmap, touch every page, munmap (half the time in two pieces), until told. */
 static void *churn_fn(void *arg)
@@ -1034,6 +1044,22 @@ static void *churn_fn(void *arg)
 		for (k = 0; k < c->size / c->page; k++)
 			cnt_inc(try_rw((volatile uint32_t *)(p + k * c->page), 1, &v, false) ?
 				&c->ok : &c->bus);
+		/* Every third round moves the mapping while revokes zap it. */
+		if (i % 3 == 1) {
+			char *q = move_mapping(p, c->size);
+
+			if (q == MAP_FAILED) {
+				c->err = errno;
+				c->what = "mremap";
+				munmap(p, c->size);
+				break;
+			}
+			p = q;
+			cnt_inc(&c->moves);
+			for (k = 0; k < c->size / c->page; k++)
+				cnt_inc(try_rw((volatile uint32_t *)(p + k * c->page), 1, &v,
+					       false) ? &c->ok : &c->bus);
+		}
 		/* Odd rounds split the VMA: page 0 first, then the rest. */
 		if ((i & 1) && c->size > c->page) {
 			if (munmap(p, c->page) || munmap(p + c->page, c->size - c->page)) {
@@ -1050,7 +1076,10 @@ static void *churn_fn(void *arg)
 	return NULL;
 }
 
-/* Mappings coming and going while revokes zap them: nothing breaks, nothing stays. */
+/*
+ * Mappings coming, moving (mremap) and going while revokes zap them:
+ * nothing breaks, nothing stays.
+ */
 static void mmap_munmap_vs_revoke(void)
 {
 	struct churn c = { 0 };
@@ -1076,11 +1105,12 @@ static void mmap_munmap_vs_revoke(void)
 	}
 	__atomic_store_n(&c.stop, true, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
-	tap_diag("%u revoke cycles in %u ms: %lu mappings, %lu touches done, %lu SIGBUS",
-		 cycles, CHURN_MS, c.maps, c.ok, c.bus);
+	tap_diag("%u revoke cycles in %u ms: %lu mappings, %lu moved, %lu touches done, "
+		 "%lu SIGBUS", cycles, CHURN_MS, c.maps, c.moves, c.ok, c.bus);
 	if (c.err)
 		FAIL("%s: %s", c.what, tap_errname(c.err));
 	ASSERT_GT(c.maps, 0);
+	ASSERT_GT(c.moves, 0);
 	ASSERT_GT(c.ok, 0);
 	t_stat(f.t.dev.bdf, f.ino, &st);
 	ASSERT_EQ(st.revoked, 0);

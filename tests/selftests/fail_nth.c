@@ -840,6 +840,56 @@ static void fail_nth_access_check(void)
  * few dozen, edu's at ~0.4 s per 4 KiB transfer. 4 x 60 + 20 + 2 x 10 s
  * stays inside the rig's 300 s per binary.
  */
+/*
+ * mmap(2) of a buffer with its Nth injectable call failed (the VMA and the
+ * mm's bookkeeping; our mmap op allocates nothing): a working mapping, or
+ * ENOMEM and no mapping, and either way the buffer's close releases it.
+ */
+static void fail_nth_mmap(void)
+{
+	struct nth_stat s = { .what = "mmap" };
+	struct ffix f;
+	unsigned int n, left;
+	uint64_t ino;
+	int fd, err;
+	void *p;
+
+	ffix_open(&f, false);
+	for (n = 1;; n++) {
+		if (n > NTH_MAX)
+			FAIL("%s: a fault was still injected at N=%u", s.what, n - 1);
+		fd = t_create_pages(&f.t, 0, 1);
+		ino = t_ino(fd);
+		if (p2p_failnth_arm(f.fn, n))
+			FAIL("%s", p2p_last_error());
+		p = mmap(NULL, f.t.page, PROT_READ, MAP_SHARED, fd, 0);
+		err = errno;
+		if (p2p_failnth_left(f.fn, &left) || p2p_failnth_arm(f.fn, 0))
+			FAIL("%s", p2p_last_error());
+		if (p == MAP_FAILED && (left || err != ENOMEM))
+			FAIL("mmap, N=%u%s: %s, want %s", n, left ? " (nothing injected)" : "",
+			     tap_errname(err), left ? "success" : "success or ENOMEM");
+		if (left)
+			s.calls = n - 1;
+		else if (p == MAP_FAILED)
+			s.failed++;
+		else
+			s.absorbed++;
+		if (p != MAP_FAILED) {
+			/* The mapping works: the buffer is valid, no SIGBUS. */
+			(void)*(volatile uint8_t *)p;
+			ASSERT_SYSOK(munmap(p, f.t.page));
+		}
+		ASSERT_SYSOK(close(fd));
+		if (t_listed(f.t.dev.bdf, ino))
+			FAIL("N=%u: the buffer outlived its fd and its mapping", n);
+		if (left)
+			break;
+	}
+	nth_done(&s);
+	ffix_close(&f);
+}
+
 static const struct tap_case cases[] = {
 	TAP_CASE_T(fail_nth_create, 60),
 	TAP_CASE_T(fail_nth_reg_mr, 60),
@@ -848,6 +898,7 @@ static const struct tap_case cases[] = {
 	TAP_CASE_T(fail_nth_access_edu, 20),
 	TAP_CASE_T(fail_nth_access_cpu, 10),
 	TAP_CASE_T(fail_nth_access_check, 10),
+	TAP_CASE_T(fail_nth_mmap, 20),
 };
 
 static void teardown(void)

@@ -32,32 +32,19 @@ int p2p_parse_violation_line(const char *line, struct p2p_violation *v)
  * Every line of the log, oldest first, the first @max into @arr; returns
  * how many there are (the kernel keeps P2P_EXP_VIOLATION_LOG at most).
  */
+static int parse_violation(const char *line, void *out)
+{
+	struct p2p_violation v;
+	int ret = p2p_parse_violation_line(line, &v);
+
+	if (!ret && out)
+		memcpy(out, &v, sizeof(v));
+	return ret;
+}
+
 int p2p_violations_list(struct p2p_violation *arr, int max)
 {
-	char path[160], *text, *line, *save = NULL;
-	struct p2p_violation v;
-	int ret, n = 0;
-
-	ret = p2p_exp_knob_path(NULL, "violations", path, sizeof(path));
-	if (ret)
-		return ret;
-	ret = p2p_read_file_alloc(path, &text, NULL);
-	if (ret)
-		return ret;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!line[strspn(line, " \t")])
-			continue;
-		ret = p2p_parse_violation_line(line, &v);
-		if (ret) {
-			free(text);
-			return ret;
-		}
-		if (n < max)
-			arr[n] = v;
-		n++;
-	}
-	free(text);
-	return n;
+	return p2p_exp_log_list("violations", parse_violation, arr, sizeof(*arr), max);
 }
 
 /* Any write clears the log. */

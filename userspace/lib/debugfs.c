@@ -261,31 +261,51 @@ void p2p_knobs_reset(const char *const *bdfs, size_t n)
 	}
 }
 
-/* Every record of the release log, oldest first; returns how many there are. */
-int p2p_releases_list(struct p2p_rel_rec *arr, int max)
+/*
+ * Every line of the exporter's log file @name, oldest first, parsed by
+ * @parse into @arr (@size bytes each, at most @max); returns how many lines
+ * there are, or the first parse error.
+ */
+int p2p_exp_log_list(const char *name, int (*parse)(const char *line, void *out),
+		     void *arr, size_t size, int max)
 {
 	char path[160], *text, *line, *save = NULL;
-	struct p2p_rel_rec rec;
 	int ret, n = 0;
 
-	p2p_exp_knob_path(NULL, "releases", path, sizeof(path));
+	ret = p2p_exp_knob_path(NULL, name, path, sizeof(path));
+	if (ret)
+		return ret;
 	ret = p2p_read_file_alloc(path, &text, NULL);
 	if (ret)
 		return ret;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (!line[strspn(line, " \t")])
 			continue;
-		ret = p2p_parse_rel_line(line, &rec);
+		ret = parse(line, n < max ? (char *)arr + (size_t)n * size : NULL);
 		if (ret) {
 			free(text);
 			return ret;
 		}
-		if (n < max)
-			arr[n] = rec;
 		n++;
 	}
 	free(text);
 	return n;
+}
+
+static int parse_rel(const char *line, void *out)
+{
+	struct p2p_rel_rec rec;
+	int ret = p2p_parse_rel_line(line, &rec);
+
+	if (!ret && out)
+		memcpy(out, &rec, sizeof(rec));
+	return ret;
+}
+
+/* Every record of the release log, oldest first; returns how many there are. */
+int p2p_releases_list(struct p2p_rel_rec *arr, int max)
+{
+	return p2p_exp_log_list("releases", parse_rel, arr, sizeof(*arr), max);
 }
 
 int p2p_releases_clear(void)

@@ -41,4 +41,8 @@ struct kv {
  */
 int p2p_parse_kv(const char *line, struct kv *kv, size_t n, const char *what);
 
+/* debugfs.c: the lines of an exporter log file (releases, violations). */
+int p2p_exp_log_list(const char *name, int (*parse)(const char *line, void *out),
+		     void *arr, size_t size, int max);
+
 #endif /* DMABUF_P2P_INTERNAL_H */
