@@ -266,14 +266,17 @@ static void cfix_close(struct cfix *f)
 		close(f->kmsg);
 }
 
-/* Unmapped late, within the bound: the revoke waits for it, no violation. */
-static void contract_unmap_late_in_bound(void)
+/*
+ * Late within the bound (@mode: unmap or fence): the revoke waits for it,
+ * returns with nothing mapped, and it is no violation.
+ */
+static void run_late_in_bound(uint32_t mode)
 {
 	struct cfix f;
 	uint64_t took;
 
 	cfix_open(&f, false);
-	cfix_reg(&f, P2P_IMP_MISBEHAVE_UNMAP_LATE, MS_IN, 0);
+	cfix_reg(&f, mode, MS_IN, 0);
 	took = cfix_revoke(&f, W_IN);
 	expect_waited(took, MS_IN, W_IN);
 	ASSERT_EQ(cfix_mapped(&f), 0);
@@ -281,6 +284,11 @@ static void contract_unmap_late_in_bound(void)
 	expect_no_violation();
 	expect_no_splat(&f);
 	cfix_close(&f);
+}
+
+static void contract_unmap_late_in_bound(void)
+{
+	run_late_in_bound(P2P_IMP_MISBEHAVE_UNMAP_LATE);
 }
 
 /* Poll the buffer until no mapping is outstanding; when that was seen (ms). */
@@ -370,21 +378,9 @@ static void contract_edu_unmap_never(void)
 	run_unmap_never(P2P_MR_EDU);
 }
 
-/* A fence signalled late, within the bound: waited for, no violation. */
 static void contract_fence_late_in_bound(void)
 {
-	struct cfix f;
-	uint64_t took;
-
-	cfix_open(&f, false);
-	cfix_reg(&f, P2P_IMP_MISBEHAVE_FENCE_LATE, MS_IN, 0);
-	took = cfix_revoke(&f, W_IN);
-	expect_waited(took, MS_IN, W_IN);
-	ASSERT_EQ(cfix_mapped(&f), 0);
-	expect_mr_invalidated(&f);
-	expect_no_violation();
-	expect_no_splat(&f);
-	cfix_close(&f);
+	run_late_in_bound(P2P_IMP_MISBEHAVE_FENCE_LATE);
 }
 
 /*

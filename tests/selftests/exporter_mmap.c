@@ -955,6 +955,23 @@ static void *race_access(void *arg)
 }
 
 /*
+ * After @cycles knob revokes and unrevokes: the buffer is valid and counted
+ * each of them, the fixture's own mapping (zapped all along) still reads
+ * the BAR, and closing the buffer releases it.
+ */
+static void expect_cycles_then_release(struct mfix *f, unsigned int cycles)
+{
+	struct p2p_buf_stat st;
+
+	t_stat(f->t.dev.bdf, f->ino, &st);
+	ASSERT_EQ(st.revoked, 0);
+	ASSERT_EQ(st.revokes, cycles);
+	ASSERT_EQ(st.unrevokes, cycles);
+	expect_buf_is_bar(f, f->map);
+	fix_release(f, &st);
+}
+
+/*
  * An accessor faulting pages in against a revoker flipping the knob: each
  * revoke must zap what the accessor mapped (or it would never see SIGBUS),
  * each unrevoke must let it map again. The revoker waits (briefly) in each
@@ -963,7 +980,6 @@ static void *race_access(void *arg)
 static void mmap_race_fault_vs_revoke(void)
 {
 	struct racer r = { 0 };
-	struct p2p_buf_stat st;
 	unsigned int cycles = 0;
 	unsigned long b, o;
 	struct mfix f;
@@ -995,12 +1011,7 @@ static void mmap_race_fault_vs_revoke(void)
 		     r.bad, r.bad_got, r.bad_want);
 	ASSERT_GT(r.ok, 0);
 	ASSERT_GT(r.bus, 0);
-	t_stat(f.t.dev.bdf, f.ino, &st);
-	ASSERT_EQ(st.revoked, 0);
-	ASSERT_EQ(st.revokes, cycles);
-	ASSERT_EQ(st.unrevokes, cycles);
-	expect_buf_is_bar(&f, f.map);
-	fix_release(&f, &st);
+	expect_cycles_then_release(&f, cycles);
 }
 
 struct churn {
@@ -1083,7 +1094,6 @@ static void *churn_fn(void *arg)
 static void mmap_munmap_vs_revoke(void)
 {
 	struct churn c = { 0 };
-	struct p2p_buf_stat st;
 	unsigned int cycles = 0;
 	struct mfix f;
 	pthread_t th;
@@ -1112,14 +1122,8 @@ static void mmap_munmap_vs_revoke(void)
 	ASSERT_GT(c.maps, 0);
 	ASSERT_GT(c.moves, 0);
 	ASSERT_GT(c.ok, 0);
-	t_stat(f.t.dev.bdf, f.ino, &st);
-	ASSERT_EQ(st.revoked, 0);
-	ASSERT_EQ(st.revokes, cycles);
-	ASSERT_EQ(st.unrevokes, cycles);
-	/* The fixture's own mapping, zapped all along, still works. */
-	expect_buf_is_bar(&f, f.map);
 	/* Every churned mapping is gone: close(2) drops the last reference. */
-	fix_release(&f, &st);
+	expect_cycles_then_release(&f, cycles);
 }
 
 static const struct tap_case cases[] = {
