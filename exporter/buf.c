@@ -18,6 +18,7 @@
 #include <kunit/visibility.h>
 
 #include "dmabuf_p2p_debugfs.h"
+#include "dmabuf_p2p_compat.h"
 #include "p2p_exp.h"
 
 static const struct dma_buf_ops p2p_exp_dmabuf_ops;
@@ -81,7 +82,7 @@ static int p2p_exp_attach(struct dma_buf *dmabuf,
 	 * A static importer keeps its mapping for the attachment's lifetime
 	 * and cannot be told that the MMIO went away.
 	 */
-	if (!dma_buf_attachment_is_dynamic(attach)) {
+	if (!p2p_attach_revocable(attach)) {
 		dev_dbg(attach->dev, "ino %lu: static importer refused\n",
 			buf->ino);
 		return -EOPNOTSUPP;
@@ -365,6 +366,12 @@ int p2p_exp_check_request(struct device *dev, u32 flags, u32 open_flags,
 }
 EXPORT_SYMBOL_IF_KUNIT(p2p_exp_check_request);
 
+/*
+ * Two passes in the order upstream vfio-pci checks (7.x), so that one input
+ * gets one errno from either exporter (make check compares them): the
+ * shape of every range and their total first (EINVAL), then each range
+ * against the BAR (EOVERFLOW if it wraps, EINVAL past the end).
+ */
 static int p2p_exp_check_ranges(struct device *dev,
 				const struct vfio_region_dma_range *ranges,
 				u32 nr_ranges, u64 bar_size, u64 *total)
@@ -380,6 +387,14 @@ static int p2p_exp_check_ranges(struct device *dev,
 				i, off, len);
 			return -EINVAL;
 		}
+		if (check_add_overflow(sum, len, &sum) || (sum & BIT_ULL(63))) {
+			dev_dbg(dev, "range %u: total length overflows\n", i);
+			return -EINVAL;
+		}
+	}
+	for (i = 0; i < nr_ranges; i++) {
+		u64 off = ranges[i].offset, len = ranges[i].length;
+
 		if (check_add_overflow(off, len, &end)) {
 			dev_dbg(dev, "range %u: %#llx+%#llx overflows\n", i,
 				off, len);
@@ -389,10 +404,6 @@ static int p2p_exp_check_ranges(struct device *dev,
 			dev_dbg(dev, "range %u: %#llx+%#llx beyond BAR size %#llx\n",
 				i, off, len, bar_size);
 			return -EINVAL;
-		}
-		if (check_add_overflow(sum, len, &sum)) {
-			dev_dbg(dev, "range %u: total overflows\n", i);
-			return -EOVERFLOW;
 		}
 	}
 	if (sum > bar_size) {

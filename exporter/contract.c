@@ -158,11 +158,7 @@ void p2p_exp_contract_unmapped(struct dma_buf_attachment *attach)
  */
 bool p2p_exp_pin_refused(void)
 {
-#ifdef P2P_HAVE_INVALIDATE_MAPPINGS
-	return false;
-#else
-	return IS_ENABLED(CONFIG_DMABUF_MOVE_NOTIFY);
-#endif
+	return P2P_PIN_MEANS_IRREVOCABLE;
 }
 EXPORT_SYMBOL_IF_KUNIT(p2p_exp_pin_refused);
 

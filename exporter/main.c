@@ -64,6 +64,8 @@ static const struct vfio_device_ops p2p_exp_vfio_ops = {
 	.mmap		= vfio_pci_core_mmap,
 	.request	= vfio_pci_core_request,
 	.match		= vfio_pci_core_match,
+	P2P_VFIO_OPS_MATCH_TOKEN
+	P2P_VFIO_OPS_REGION_INFO
 	.bind_iommufd	= vfio_iommufd_physical_bind,
 	.unbind_iommufd	= vfio_iommufd_physical_unbind,
 	.attach_ioas	= vfio_iommufd_physical_attach_ioas,

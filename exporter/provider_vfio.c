@@ -19,7 +19,9 @@ static struct p2p_exp_vdev *prov_to_vdev(struct p2p_exp_provider *prov)
 /*
  * Region indexes equal BAR numbers below VFIO_PCI_ROM_REGION_INDEX; ROM,
  * config space, VGA and device-specific regions are not MMIO we export.
- * The upper half of a 64-bit BAR has no resource and so size 0.
+ * A BAR the device does not implement (also the upper half of a 64-bit
+ * one: no resource, size 0) is -ENODEV, as upstream says; an I/O port BAR
+ * is -EINVAL.
  */
 static int p2p_exp_vfio_bar_range(struct p2p_exp_provider *prov, u32 bar,
 				  phys_addr_t *base, u64 *size)
@@ -31,8 +33,9 @@ static int p2p_exp_vfio_bar_range(struct p2p_exp_provider *prov, u32 bar,
 		return -ENODEV;
 
 	flags = pci_resource_flags(pdev, bar);
-	if (!(flags & IORESOURCE_MEM) || (flags & IORESOURCE_UNSET) ||
-	    !pci_resource_len(pdev, bar))
+	if ((flags & IORESOURCE_UNSET) || !pci_resource_len(pdev, bar))
+		return -ENODEV;
+	if (!(flags & IORESOURCE_MEM))
 		return -EINVAL;
 
 	*base = pci_resource_start(pdev, bar);

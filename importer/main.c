@@ -96,7 +96,7 @@ static int __init p2p_imp_init(void)
 	if (ret)
 		return ret;
 
-	p2p_imp.wq = alloc_workqueue("dmabuf_p2p_imp", 0, 0);
+	p2p_imp.wq = alloc_workqueue("dmabuf_p2p_imp", WQ_UNBOUND, 0);
 	if (!p2p_imp.wq) {
 		ret = -ENOMEM;
 		goto err_pdev;

@@ -115,7 +115,7 @@ static void p2p_imp_mb_signal(struct dma_fence *fence)
 
 static void p2p_imp_mb_later(struct p2p_imp_mr *mr)
 {
-	queue_delayed_work(system_wq, &mr->mb_work,
+	queue_delayed_work(system_unbound_wq, &mr->mb_work,
 			   msecs_to_jiffies(mr->mb_ms));
 }
 

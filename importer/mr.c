@@ -20,6 +20,7 @@
 #include <linux/string.h>
 #include <kunit/visibility.h>
 
+#include "dmabuf_p2p_compat.h"
 #include "p2p_imp.h"
 
 /*
@@ -196,6 +197,10 @@ static int p2p_imp_mr_validate(struct dma_buf *dmabuf, u64 offset, u64 length,
 		pr_debug_ratelimited("reg: unknown flags %#x\n", flags);
 		return -EINVAL;
 	}
+	if ((flags & P2P_MR_NO_INVALIDATE) && !P2P_CORE_TAKES_IRREVOCABLE) {
+		pr_debug_ratelimited("reg: this kernel's dma-buf core rejects importers without move_notify\n");
+		return -EOPNOTSUPP;
+	}
 	if (access & ~P2P_MR_ACCESS_ALL) {
 		pr_debug_ratelimited("reg: unknown access bits %#x\n", access);
 		return -EINVAL;
@@ -336,8 +341,10 @@ struct p2p_imp_mr *p2p_imp_mr_create(struct dma_buf *dmabuf, u64 offset,
 	}
 
 	/* move_notify may run as soon as this returns: @mr is ready. */
-	attach = dma_buf_dynamic_attach(dmabuf, dma_dev, &p2p_imp_attach_ops,
-					mr);
+	attach = dma_buf_dynamic_attach(dmabuf, dma_dev,
+					(flags & P2P_MR_NO_INVALIDATE) ?
+					&p2p_imp_irrevocable_ops :
+					&p2p_imp_attach_ops, mr);
 	if (IS_ERR(attach)) {
 		ret = PTR_ERR(attach);
 		pr_debug_ratelimited("exporter %s refused attach: %d\n",

@@ -112,3 +112,8 @@ const struct dma_buf_attach_ops p2p_imp_attach_ops = {
 	.allow_peer2peer = true,
 	.P2P_INVALIDATE_OP = p2p_imp_move_notify,
 };
+
+/* P2P_MR_NO_INVALIDATE: what a revocable exporter must turn away. */
+const struct dma_buf_attach_ops p2p_imp_irrevocable_ops = {
+	.allow_peer2peer = true,
+};

@@ -203,6 +203,7 @@ static inline void p2p_imp_mr_get(struct p2p_imp_mr *mr)
 
 /* notify.c */
 extern const struct dma_buf_attach_ops p2p_imp_attach_ops;
+extern const struct dma_buf_attach_ops p2p_imp_irrevocable_ops;
 void p2p_imp_fence_begin(struct p2p_imp_mr *mr);
 void p2p_imp_fence_end(struct p2p_imp_mr *mr);
 void p2p_imp_fence_stuck(struct p2p_imp_mr *mr, int inflight);

@@ -60,7 +60,15 @@
  * works as usual.
  */
 #define P2P_MR_EDU		0x2U
-#define P2P_MR_FLAGS_ALL	(P2P_MR_PINNED | P2P_MR_EDU)
+/*
+ * Attach as a P2P importer that cannot be told its mapping went away: no
+ * move_notify / invalidate_mappings. A revocable exporter must refuse it
+ * (-EOPNOTSUPP from attach). Only where the dma-buf core accepts such an
+ * importer on a dynamic attach (7.1+); -EOPNOTSUPP from the importer itself
+ * on older kernels, whose core WARNs on one.
+ */
+#define P2P_MR_NO_INVALIDATE	0x4U
+#define P2P_MR_FLAGS_ALL	(P2P_MR_PINNED | P2P_MR_EDU | P2P_MR_NO_INVALIDATE)
 
 /*
  * REG_MR access. WRITE needs a dma-buf fd opened for writing (-EACCES

@@ -924,6 +924,48 @@ static void struct_size_shorter(void)
 	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
 }
 
+/*
+ * An importer that cannot be told of a revoke (no move_notify /
+ * invalidate_mappings) is turned away by our exporter at attach with
+ * EOPNOTSUPP, and nothing is left attached. A udmabuf, which never revokes,
+ * takes the same MR: that tells the exporter's refusal from the core's. On
+ * 6.12 the core itself rejects such an importer, and the importer refuses
+ * the flag up front: nothing to test there.
+ */
+static void exporter_mr_irrevocable_refused(void)
+{
+	size_t size = p2p_page_size();
+	struct p2p_dma_seg segs[4];
+	struct p2p_buf_stat st;
+	struct tdev t;
+	int imp, ufd, fd, ret;
+	uint32_t h, n;
+
+	imp = t_need_importer();
+	ufd = t_udmabuf(size, NULL);
+	ret = p2p_imp_reg(imp, ufd, 0, size, P2P_MR_NO_INVALIDATE, P2P_MR_ACCESS_ALL, &h);
+	if (ret == -EOPNOTSUPP)
+		SKIP("this kernel's dma-buf core rejects importers without move_notify itself (6.12)");
+	ASSERT_OK(ret);
+	ASSERT_OK(p2p_imp_check(imp, h, 0, size, segs, 4, &n));
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+	close(ufd);
+
+	t_open_main(&t);
+	t_need_debugfs();
+	fd = t_create_pages(&t, 0, 1);
+	ASSERT_ERR(p2p_imp_reg(imp, fd, 0, t.page, P2P_MR_NO_INVALIDATE, P2P_MR_ACCESS_ALL, &h),
+		   EOPNOTSUPP);
+	t_stat(t.dev.bdf, t_ino(fd), &st);
+	ASSERT_EQ(st.attaches, 0);
+	ASSERT_EQ(st.mapped, 0);
+	/* The same importer with its callback is welcome. */
+	ASSERT_OK(p2p_imp_reg(imp, fd, 0, t.page, 0, P2P_MR_ACCESS_ALL, &h));
+	ASSERT_OK(p2p_imp_check(imp, h, 0, t.page, segs, 4, &n));
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+	close(fd);
+}
+
 /* Our MMIO buffers have no CPU mapping: READ/WRITE are refused, CHECK works. */
 static void exporter_mr_cpu_access_refused(void)
 {
@@ -1104,6 +1146,7 @@ static const struct tap_case cases[] = {
 	TAP_CASE(exporter_mr_dma_addresses),
 	TAP_CASE(exporter_mr_multi_range_addresses),
 	TAP_CASE(exporter_mr_pinned),
+	TAP_CASE(exporter_mr_irrevocable_refused),
 	TAP_CASE(exporter_mr_cpu_access_refused),
 	TAP_CASE(check_segment_array_too_small),
 	TAP_CASE(exporter_fail_next_attach),

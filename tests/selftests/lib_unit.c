@@ -6,14 +6,14 @@
  * policy), capability walks, error messages, the trigger table, the seeded
  * PRNG and the stress operation sequence it drives, percentiles, kernel
  * splat recognition, JSON string escaping, dma_buf/bufinfo parsing, the
- * fail-nth read-back), its device-free system helpers (fd passing, fdinfo,
- * small files, fail-nth's calls on a plain file, the fault-injection
- * attributes and their reject range in a fake debugfs, kernel function
- * ranges from a fake kallsyms), the CLI's
- * option parser and the pure parts of fuzz (its errno table, the seeded
- * drawing of calls, its model of how the kernel parses knob writes, its
- * DMA-API overlap ledger). Needs no
- * device and no root: make -C userspace test.
+ * function tracer's dma-buf release stacks, the fail-nth read-back), its
+ * device-free system helpers (fd passing, fdinfo, small files, fail-nth's
+ * calls on a plain file, the fault-injection attributes and their reject
+ * range in a fake debugfs, kernel function ranges from a fake kallsyms),
+ * the CLI's option parser and the pure parts of fuzz (its errno table, the
+ * seeded drawing of calls, its model of how the kernel parses knob writes,
+ * its DMA-API overlap ledger). Needs no device and no root:
+ * make -C userspace test.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -1887,6 +1887,100 @@ static void bufinfo_parse(void)
 	ASSERT_EQ(p2p_parse_bufinfo("\nTotal 0 objects, 0 bytes\n", b, 4), 0);
 }
 
+static void release_trace_parse(void)
+{
+	static const char text[] =
+		"# tracer: function\n"
+		"#\n"
+		"#                                _-----=> irqs-off/BH-disabled\n"
+		"#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION\n"
+		"#              | |         |   |||||     |         |\n"
+		"      dmabuf-p2p-123     [001] .....    12.345678: vfio_pci_dma_buf_release <-dma_buf_release\n"
+		"      dmabuf-p2p-123     [001] .....    12.345690: <stack trace>\n"
+		" => vfio_pci_dma_buf_release\n"
+		" => dma_buf_release\n"
+		" => __dentry_kill\n"
+		" => dput\n"
+		" => __fput\n"
+		" => __x64_sys_close\n"
+		" => do_syscall_64\n"
+		" => entry_SYSCALL_64_after_hwframe\n"
+		"      dmabuf-p2p-124     [000] ...1.    12.400000: dma_buf_fd <-vfio_pci_core_feature_dma_buf\n"
+		"      dmabuf-p2p-124     [000] ...1.    12.400001: <stack trace>\n"
+		" => dma_buf_fd\n"
+		" => __fput_sync\n"
+		" => do_exit\n"
+		"          worker-130     [002] .....    12.500000: vfio_pci_dma_buf_release <-dma_buf_release\n"
+		"          worker-130     [002] .....    12.500010: <stack trace>\n"
+		" => vfio_pci_dma_buf_release\n"
+		" => __fput\n"
+		" => task_work_run\n"
+		" => syscall_exit_to_user_mode\n"
+		"    kworker/1:2-45      [001] d....    12.600000: vfio_pci_dma_buf_release <-dma_buf_release\n"
+		"    kworker/1:2-45      [001] d....    12.600010: <stack trace>\n"
+		" => vfio_pci_dma_buf_release\n"
+		" => __fput\n"
+		" => process_one_work\n"
+		" => worker_thread\n"
+		"         my prog-200     [003] .....    12.700000: vfio_pci_dma_buf_release <-dma_buf_release\n"
+		"         my prog-200     [003] .....    12.700010: <stack trace>\n"
+		" => vfio_pci_dma_buf_release\n"
+		" => task_work_run\n"
+		" => do_exit\n"
+		" => do_group_exit\n";
+	/*
+	 * Two cpus' pairs interleaved, one with record-tgid's column; suffixes,
+	 * offsets and module names on frames.
+	 */
+	static const char suffixed[] =
+		"           a-b-7       [000] .....     1.000000: dma_buf_release <-__fput\n"
+		"           c-d-8       (      8) [001] .....     1.000001: dma_buf_release <-__fput\n"
+		"           a-b-7       [000] .....     1.000002: <stack trace>\n"
+		" => dma_buf_release+0x4/0x90\n"
+		" => __fput_sync.isra.0\n"
+		" => __do_sys_close.cold [vmlinux]\n"
+		"           c-d-8       (      8) [001] .....     1.000003: <stack trace>\n"
+		" => dma_buf_release\n"
+		" => delayed_fput.part.0\n"
+		" => kthread\n";
+	struct p2p_trace_rel r[8];
+
+	ASSERT_EQ(p2p_parse_release_trace(text, r, 8), 4);
+	ASSERT_EQ(r[0].pid, 123);
+	ASSERT_STREQ(r[0].comm, "dmabuf-p2p");
+	ASSERT_STREQ(r[0].func, "vfio_pci_dma_buf_release");
+	ASSERT_STREQ(r[0].path, P2P_REL_CLOSE);
+	ASSERT_EQ(r[1].pid, 130);
+	ASSERT_STREQ(r[1].comm, "worker");
+	ASSERT_STREQ(r[1].path, P2P_REL_TASK_WORK);
+	ASSERT_EQ(r[2].pid, 45);
+	ASSERT_STREQ(r[2].comm, "kworker/1:2");
+	ASSERT_STREQ(r[2].path, P2P_REL_DELAYED);
+	ASSERT_EQ(r[3].pid, 200);
+	ASSERT_STREQ(r[3].comm, "my prog");
+	ASSERT_STREQ(r[3].path, P2P_REL_EXIT);
+	/* Counting only, and a list too short for all. */
+	ASSERT_EQ(p2p_parse_release_trace(text, NULL, 0), 4);
+	ASSERT_EQ(p2p_parse_release_trace(text, r, 1), 4);
+	ASSERT_STREQ(r[0].path, P2P_REL_CLOSE);
+
+	ASSERT_EQ(p2p_parse_release_trace(suffixed, r, 8), 2);
+	ASSERT_EQ(r[0].pid, 7);
+	ASSERT_STREQ(r[0].comm, "a-b");
+	ASSERT_STREQ(r[0].func, "dma_buf_release");
+	ASSERT_STREQ(r[0].path, P2P_REL_CLOSE);
+	ASSERT_EQ(r[1].pid, 8);
+	ASSERT_STREQ(r[1].comm, "c-d");
+	ASSERT_STREQ(r[1].path, P2P_REL_DELAYED);
+	/* Without a stack (func_stack_trace off) nothing tells the path. */
+	ASSERT_EQ(p2p_parse_release_trace("  x-9  [000] .....  1.0: dma_buf_release <-__fput\n",
+					  r, 8), 1);
+	ASSERT_STREQ(r[0].path, P2P_REL_OTHER);
+
+	ASSERT_EQ(p2p_parse_release_trace("", r, 8), 0);
+	ASSERT_EQ(p2p_parse_release_trace("# tracer: function\n#\n", r, 8), 0);
+}
+
 static void cli_fuzz_opts(void)
 {
 	static struct cli_opts o;
@@ -2521,6 +2615,7 @@ static const struct tap_case cases[] = {
 	TAP_CASE(fault_attrs_fake_tree),
 	TAP_CASE(fault_reject_fake_tree),
 	TAP_CASE(ksym_range),
+	TAP_CASE(release_trace_parse),
 };
 
 int main(int argc, char **argv)

@@ -3,8 +3,9 @@
 # Boot the test VM once under TCG and collect its two serial logs.
 # Usage: boot.sh BZIMAGE INITRD MODE IOMMU TIMEOUT_S OUTDIR
 #   MODE: main | negative | demo | soak | rigtest.<fault>;  IOMMU: noiommu | iommu
-# Environment: P2P_APPEND (more kernel arguments), P2P_TCG (single, the
-# default, or multi: see below), P2P_FATAL_GRACE_S (default 5).
+# Environment: P2P_APPEND (more kernel arguments; p2p.cpu=MODEL among them
+# picks QEMU's CPU model), P2P_TCG (single, the default, or multi: see
+# below), P2P_FATAL_GRACE_S (default 5).
 # Exit: 0 the guest reached "@@ DONE"; 124 timed out; 125 the console
 # watcher ended the boot on a fatal kernel report; other: QEMU failed.
 # OUTDIR gets console.log, results.log, qemu.log, seconds, end (done |
@@ -44,13 +45,19 @@ accel=tcg,thread=${P2P_TCG:-single}
 # wild-memory-access in do_raw_spin_lock" from handle_edge_irq, seen in 3 of
 # 19 boots of one run). Nothing we test needs LA57.
 
+# p2p.cpu=EPYC: pci_p2pdma lets P2P cross the host bridge only on CPUs it
+# knows (AMD Zen among them); with QEMU's default model upstream vfio-pci
+# refuses to map for a PCI importer on another root port.
+cpu=$(sed -n 's/.*\bp2p\.cpu=\([^ ]*\).*/\1/p' <<<"$append")
+cpu=${cpu:-max,la57=off}
+
 fatal_re=$outdir/.fatal-patterns
 awk -F'\t' '!/^#/ && $2 == "yes" { print $3 }' "$REPO/tests/vm/splat-patterns" >"$fatal_re"
 grace=${P2P_FATAL_GRACE_S:-5}
 
 start=$(date +%s)
 timeout --foreground -k 5 "$tmo" qemu-system-x86_64 \
-	-machine "$machine" -cpu max,la57=off -m 1G -smp 2 -accel "$accel" \
+	-machine "$machine" -cpu "$cpu" -m 1G -smp 2 -accel "$accel" \
 	-nodefaults -display none -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$append" \
 	-serial "file:$outdir/console.log" -serial "file:$outdir/results.log" \

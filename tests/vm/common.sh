@@ -30,11 +30,56 @@ need_pkgs() {
 		"${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
 }
 
-# The cache key: kernel source version plus the fragment's hash, so an edit
-# to the fragment builds a fresh tree and the old one stays reusable.
+# The Debian source package of a kernel line: 6.12 from bookworm, 7 the
+# newest linux-source-7.* of trixie-backports (enabled on demand, pinned so
+# that only the kernel source comes from it).
+kernel_pkg() {
+	case "$1" in
+	6.12) echo linux-source-6.12 ;;
+	7)
+		[ -n "$(apt-cache pkgnames linux-source-7. 2>/dev/null)" ] || backports_src
+		apt-cache pkgnames linux-source-7. | sort -V | tail -1 | grep . ||
+			die "no linux-source-7.* in trixie-backports"
+		;;
+	*) die "unknown kernel line '$1' (lines: 6.12 7)" ;;
+	esac
+}
+
+backports_src() {
+	[ "$(id -u)" -eq 0 ] || die "linux-source-7.* needs trixie-backports (run as root to enable it)"
+	log "enabling trixie-backports for linux-source-7.* only"
+	cat >/etc/apt/sources.list.d/dmabuf-p2p-trixie-backports.sources <<-SRC
+		Types: deb
+		URIs: http://deb.debian.org/debian
+		Suites: trixie-backports
+		Components: main
+		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+	SRC
+	cat >/etc/apt/preferences.d/dmabuf-p2p-trixie-backports <<-PIN
+		Package: *
+		Pin: release n=trixie-backports
+		Pin-Priority: -1
+
+		Package: linux-source-7.*
+		Pin: release n=trixie-backports
+		Pin-Priority: 500
+	PIN
+	apt-get update -qq >/dev/null || die "apt-get update with trixie-backports failed"
+}
+
+# Where a line's source is extracted.
+kernel_src() {
+	local pkg
+	pkg=$(kernel_pkg "$1")
+	echo "$CACHE/src/$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || echo none)"
+}
+
+# The cache key: kernel source version plus the fragments' hash, so an edit
+# to a fragment builds a fresh tree and the old one stays reusable.
 kernel_key() {
-	local ver frag
-	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
-	frag=$(sha256sum "$FRAGMENT" | cut -c1-12)
+	local line=${1:-6.12} pkg ver frag
+	pkg=$(kernel_pkg "$line")
+	ver=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || echo none)
+	frag=$(cat "$FRAGMENT" "$FRAGMENT-$line" | sha256sum | cut -c1-12)
 	echo "${ver}-${frag}"
 }

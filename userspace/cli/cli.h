@@ -22,6 +22,7 @@ enum cli_cmd {
 	CMD_SCENARIO = 1 << 3,
 	CMD_STRESS = 1 << 4,
 	CMD_FUZZ = 1 << 5,
+	CMD_CONFORM = 1 << 6,
 };
 
 /* What a stress worker can do; --ops names them, in this order. */
@@ -143,5 +144,6 @@ int cmd_scenario(const struct cli_opts *o, const char *bdf);
 void scenario_list(FILE *f);
 int cmd_stress(const struct cli_opts *o, const char *bdf);
 int cmd_fuzz(const struct cli_opts *o, const char *bdf);
+int cmd_conform(const struct cli_opts *o, const char *bdf);
 
 #endif /* DMABUF_P2P_CLI_H */

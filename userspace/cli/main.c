@@ -71,6 +71,9 @@ int main(int argc, char **argv)
 	case CMD_FUZZ:
 		ret = cmd_fuzz(o, bdf);
 		break;
+	case CMD_CONFORM:
+		ret = cmd_conform(o, bdf);
+		break;
 	default:
 		ret = CLI_FAIL;
 	}

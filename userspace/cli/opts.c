@@ -10,7 +10,8 @@
 
 #include "cli.h"
 
-#define CMD_ALL (CMD_INFO | CMD_CREATE | CMD_REVOKE | CMD_SCENARIO | CMD_STRESS | CMD_FUZZ)
+#define CMD_ALL (CMD_INFO | CMD_CREATE | CMD_REVOKE | CMD_SCENARIO | CMD_STRESS | CMD_FUZZ | \
+		 CMD_CONFORM)
 #define CMD_RUNS (CMD_SCENARIO | CMD_STRESS | CMD_FUZZ)
 #define CMD_SEEDED (CMD_STRESS | CMD_FUZZ)
 
@@ -98,6 +99,7 @@ static const struct {
 	{ "scenario", CMD_SCENARIO, "run a lifetime scenario by name, or all of them" },
 	{ "stress", CMD_STRESS, "seeded random mix of operations from many threads" },
 	{ "fuzz", CMD_FUZZ, "seeded random calls, valid and invalid, at every entry point" },
+	{ "conform", CMD_CONFORM, "a fixed table of DMA_BUF requests, each outcome as is" },
 };
 
 const char *cli_cmd_name(enum cli_cmd cmd)
@@ -402,5 +404,11 @@ void cli_usage(FILE *f, enum cli_cmd cmd)
 			   "make the same calls. A REG_MR that would start an 8th live mapping\n"
 			   "in one cacheline (DMA-API debugging allows 7) is not made: counted\n"
 			   "as skipped.\n");
+	if (cmd == CMD_CONFORM)
+		fprintf(f, "\nEach request of the table is made once and its outcome printed as\n"
+			   "is (fd and its size and flags, errno, or n/a and why): nothing is\n"
+			   "judged here. Run it against our exporter and upstream vfio-pci,\n"
+			   "then compare: tests/vm/report.py conform OURS UPSTREAM EXCEPTIONS.\n"
+			   "Exit 0 whatever the outcomes, 1 only if the device cannot be opened.\n");
 	fprintf(f, "\nexit status: 0 pass, 1 fail, 4 skip (device or feature absent)\n");
 }

@@ -3,6 +3,13 @@
  * Fixtures for the scenarios (the CLI's counterpart of the selftests'
  * common.c): opening a device with a usable memory BAR, making buffers and
  * MRs, reading the exporter's counters and release log.
+ *
+ * Upstream vfio-pci (7.x) exports through the same uAPI but has none of our
+ * debugfs: no counters, knobs or release log. Against it, "listed" comes
+ * from the dma-buf core's bufinfo and a release's path from a function trace
+ * of it (lib/release_trace.c); revocation shows in what the importer gets.
+ * What only our counters or knobs can show is checked where they exist
+ * (sc_counts()), and a scenario that needs a knob skips saying so.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -44,10 +51,38 @@ void sc_check_err(const char *file, int line, const char *what, long r,
 		p2p_strerror(r), list);
 }
 
+/* Whether the main device is bound to upstream vfio-pci rather than ours. */
+bool sc_upstream(void)
+{
+	static int upstream = -1;
+
+	if (upstream < 0)
+		upstream = sc->bdf && p2p_dev_is_upstream_vfio(sc->bdf);
+	return upstream;
+}
+
+/*
+ * REG_MR flags for the scenarios' MRs. Upstream maps only for a PCI importer
+ * with a P2P path to the BAR: the edu engine's device is one (the k7-upstream
+ * profile gives the guest a CPU whose host bridge allows it); our importer's
+ * own platform device is not.
+ */
+uint32_t sc_mr_flags(void)
+{
+	return sc_upstream() ? P2P_MR_EDU : 0;
+}
+
+/* Our exporter's counters and knobs are there to be checked. */
+bool sc_counts(void)
+{
+	return !sc_upstream();
+}
+
 void sc_open(struct sc_dev *d, const char *bdf)
 {
-	/* Every scenario reads the exporter's counters: no exporter, no scenario. */
-	sc_need_debugfs();
+	/* Our exporter's scenarios read its counters: no debugfs, no scenario. */
+	if (!sc_upstream())
+		sc_need_debugfs();
 	memset(d, 0, sizeof(*d));
 	if (p2p_dev_open(bdf, &d->dev))
 		sc_fail("open %s: %s", bdf, p2p_last_error());
@@ -160,27 +195,67 @@ uint32_t sc_mr(int imp, int fd, uint64_t len)
 	struct p2p_dma_seg segs[8];
 	uint32_t h, n;
 
-	SC_OK(p2p_imp_reg(imp, fd, 0, len, 0, P2P_MR_ACCESS_ALL, &h));
+	SC_OK(p2p_imp_reg(imp, fd, 0, len, sc_mr_flags(), P2P_MR_ACCESS_ALL, &h));
 	SC_OK(p2p_imp_check(imp, h, 0, len, segs, 8, &n));
 	return h;
 }
 
 void sc_need_debugfs(void)
 {
+	if (sc_upstream())
+		sc_skip("needs dmabuf_p2p_exp's debugfs; %s is upstream vfio-pci", sc->bdf);
 	if (p2p_debugfs_ensure())
 		sc_skip("exporter debugfs: %s", p2p_last_error());
 }
 
+/*
+ * A trace names no buffer: the scenario's buffers are released one at a
+ * time, so the n-th release traced since sc_fresh_log() belongs to the n-th
+ * inode asked about.
+ */
+#define SC_TRACED_MAX 16
+static uint64_t traced_ino[SC_TRACED_MAX];
+static int ntraced;
+
 void sc_fresh_log(void)
 {
+	if (sc_upstream()) {
+		SC_OK(p2p_release_trace_start());
+		ntraced = 0;
+		return;
+	}
 	sc_need_debugfs();
 	SC_OK(p2p_releases_clear());
 }
 
+/* The traced release of @ino, if @n releases are in the trace. */
+static bool traced(uint64_t ino, const struct p2p_trace_rel *t, int n,
+		   struct p2p_rel_rec *r)
+{
+	int i;
+
+	for (i = 0; i < ntraced && traced_ino[i] != ino; i++)
+		;
+	if (i >= n || i >= SC_TRACED_MAX)
+		return false;
+	if (i == ntraced)
+		traced_ino[ntraced++] = ino;
+	memset(r, 0, sizeof(*r));
+	r->ino = ino;
+	snprintf(r->path, sizeof(r->path), "%s", t[i].path);
+	return true;
+}
+
 bool sc_released(uint64_t ino, struct p2p_rel_rec *r)
 {
-	int ret = p2p_release_find(ino, r);
+	struct p2p_trace_rel t[SC_TRACED_MAX];
+	int ret;
 
+	if (sc_upstream()) {
+		ret = SC_OK(p2p_release_trace_read(t, SC_TRACED_MAX));
+		return traced(ino, t, ret, r);
+	}
+	ret = p2p_release_find(ino, r);
 	if (ret && ret != -ENOENT)
 		sc_fail("%s", p2p_last_error());
 	return !ret;
@@ -189,6 +264,20 @@ bool sc_released(uint64_t ino, struct p2p_rel_rec *r)
 /* task_work and delayed_fput releases finish after the call that caused them. */
 void sc_wait_release(uint64_t ino, struct p2p_rel_rec *r, unsigned int timeout_ms)
 {
+	struct p2p_trace_rel t[SC_TRACED_MAX];
+	int n;
+
+	if (sc_upstream()) {
+		if (sc_released(ino, r))
+			goto found;
+		n = p2p_release_trace_wait(ntraced + 1, t, SC_TRACED_MAX, timeout_ms);
+		if (n < 0 || !traced(ino, t, n, r))
+			sc_fail("ino=%llu: %s", (unsigned long long)ino, p2p_last_error());
+found:
+		sc_log("released ino=%llu path=%s (function trace)",
+		       (unsigned long long)r->ino, r->path);
+		return;
+	}
 	if (p2p_release_wait(ino, r, timeout_ms))
 		sc_fail("%s", p2p_last_error());
 	sc_log("released ino=%llu path=%s attaches=%u maps=%u revokes=%u unrevokes=%u",
@@ -205,7 +294,18 @@ void sc_expect_path(const struct p2p_rel_rec *r, const char *path)
 bool sc_listed(const char *bdf, uint64_t ino)
 {
 	struct p2p_buf_stat st;
-	int ret = p2p_buffer_stat(bdf, ino, &st);
+	int ret;
+
+	if (sc_upstream()) {
+		struct p2p_bufinfo b[64];
+		int i, n = SC_OK(p2p_bufinfo_list(b, 64));
+
+		for (i = 0; i < n && i < 64; i++)
+			if (b[i].ino == ino)
+				return true;
+		return false;
+	}
+	ret = p2p_buffer_stat(bdf, ino, &st);
 
 	if (ret && ret != -ENOENT)
 		sc_fail("%s", p2p_last_error());
@@ -223,9 +323,23 @@ void sc_stat(const char *bdf, uint64_t ino, struct p2p_buf_stat *st)
 
 void sc_knob(const char *bdf, const char *name, long val)
 {
+	if (sc_upstream())
+		sc_skip("needs dmabuf_p2p_exp's knob %s; %s is upstream vfio-pci", name, sc->bdf);
 	sc_need_debugfs();
 	if (p2p_exp_knob_set(bdf, name, val))
 		sc_fail("%s", p2p_last_error());
+}
+
+/*
+ * Takes the buffers' MMIO away (@revoke) and gives it back: our exporter's
+ * revoke knob, or for upstream, which has none, COMMAND.MEM through vfio.
+ */
+void sc_take_mmio(struct sc_dev *d, bool revoke)
+{
+	if (sc_upstream())
+		SC_OK(p2p_trigger_fire(&d->dev, revoke ? P2P_TRIG_MEM_OFF : P2P_TRIG_MEM_ON));
+	else
+		SC_OK(p2p_knob_revoke(d->dev.bdf, revoke));
 }
 
 /* Runner, after each scenario: every knob a scenario may turn, back to rest. */

@@ -88,7 +88,7 @@ static void churn(struct worker *w, int imp, unsigned int i)
 	fd = must(r, w->role, sc_buf_try(&r->d, (w->idx + i) % 4, 1), "create");
 	if (fd < 0)
 		return;
-	ret = p2p_imp_reg(imp, fd, 0, sc->page, 0, P2P_MR_ACCESS_ALL, &h);
+	ret = p2p_imp_reg(imp, fd, 0, sc->page, sc_mr_flags(), P2P_MR_ACCESS_ALL, &h);
 	mr = !ret;
 	count(r, w->role, ret, "REG_MR");
 	if (mr)
@@ -125,7 +125,7 @@ static void accessor(struct worker *w, int imp)
 			continue;
 		if (!h[i]) {
 			/* Refused (ENODEV) while revoked: try again next round. */
-			ret = p2p_imp_reg(imp, fd[i], 0, sc->page, 0, P2P_MR_ACCESS_ALL, &h[i]);
+			ret = p2p_imp_reg(imp, fd[i], 0, sc->page, sc_mr_flags(), P2P_MR_ACCESS_ALL, &h[i]);
 			if (ret)
 				h[i] = 0;
 			count(r, w->role, ret, "REG_MR");
@@ -162,7 +162,7 @@ static void forker(struct worker *w)
 		fd = sc_buf_try(&r->d, w->idx % 4, 1);
 		if (imp < 0 || fd < 0)
 			_exit(2);
-		ret = p2p_imp_reg(imp, fd, 0, sc->page, 0, P2P_MR_ACCESS_ALL, &h);
+		ret = p2p_imp_reg(imp, fd, 0, sc->page, sc_mr_flags(), P2P_MR_ACCESS_ALL, &h);
 		_exit(ret && ret != -ENODEV ? 3 : 0);
 	}
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))

@@ -72,6 +72,7 @@ int p2p_pci_bind(const char *bdf, const char *driver);
 int p2p_pci_driver_devices(const char *driver, char (*bdfs)[P2P_BDF_LEN], int max);
 int p2p_pci_config_sysfs(const char *bdf, uint8_t *buf, size_t len);
 int p2p_dev_driver_string(const char *name, char *buf, size_t len);
+bool p2p_dev_is_upstream_vfio(const char *bdf);
 
 /* vfio.c: a device opened through its (noiommu) group */
 struct p2p_dev {
@@ -247,6 +248,28 @@ int p2p_imp_knob_set(const char *name, long val);
 int p2p_imp_knob_get(const char *name, long *val);
 int p2p_knob_revoke(const char *bdf, bool revoke);
 void p2p_knobs_reset(const char *const *bdfs, size_t n);
+
+/*
+ * release_trace.c: the release path of dma-bufs of any exporter (upstream
+ * vfio-pci has no debugfs of ours), from the kernel function tracer's call
+ * stack at each release, classified as the exporter's "releases" log does
+ * (P2P_REL_*). start takes over the system's function tracer until stop;
+ * read and wait return how many releases the trace holds (filling at most
+ * @max), oldest first.
+ */
+struct p2p_trace_rel {
+	int pid;
+	char comm[32];
+	char path[24];		/* P2P_REL_* */
+	char func[64];		/* the function traced */
+};
+
+int p2p_parse_release_trace(const char *text, struct p2p_trace_rel *arr, int max);
+int p2p_release_trace_start(void);
+int p2p_release_trace_read(struct p2p_trace_rel *arr, int max);
+int p2p_release_trace_wait(int want, struct p2p_trace_rel *arr, int max,
+			   unsigned int timeout_ms);
+void p2p_release_trace_stop(void);
 
 /*
  * contract.c: the exporter's revoke contract. After a revoke the exporter

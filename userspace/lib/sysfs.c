@@ -258,6 +258,14 @@ int p2p_pci_driver(const char *bdf, char *buf, size_t len)
 	return link_basename(path, buf, len);
 }
 
+/* Bound to upstream's vfio-pci itself, not to a variant driver like ours. */
+bool p2p_dev_is_upstream_vfio(const char *bdf)
+{
+	char drv[64];
+
+	return !p2p_pci_driver(bdf, drv, sizeof(drv)) && !strcmp(drv, "vfio-pci");
+}
+
 int p2p_pci_ids(const char *bdf, unsigned int *vendor, unsigned int *device)
 {
 	char path[128], buf[32];

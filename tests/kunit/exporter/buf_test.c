@@ -74,13 +74,15 @@ static const struct bad_request bad_requests[] = {
 	{ "offset past the BAR", 0, 1, { { FAKE_BAR0_SIZE, PG } }, -EINVAL },
 	{ "total above the BAR", 0, 2,
 	  { { 0, FAKE_BAR0_SIZE }, { 0, PG } }, -EINVAL },
-	/* Each range fits, the total wraps to one page. */
+	/* Each range fits, the total wraps to one page: upstream says EINVAL. */
 	{ "total wraps past 2^64", 4, 3,
 	  { { 0, FAKE_BAR4_SIZE }, { 0, FAKE_BAR4_SIZE }, { 0, PG } },
-	  -EOVERFLOW },
+	  -EINVAL },
+	{ "length with bit 63", 0, 1, { { PG, U64_MAX & ~(PG - 1) } },
+	  -EINVAL },
 	{ "second range bad", 0, 2, { { 0, PG }, { PG, 0 } }, -EINVAL },
 	{ "I/O port BAR", 1, 1, { { 0, PG } }, -EINVAL },
-	{ "64-bit BAR upper half", 3, 1, { { 0, PG } }, -EINVAL },
+	{ "64-bit BAR upper half", 3, 1, { { 0, PG } }, -ENODEV },
 	{ "ROM", VFIO_PCI_ROM_REGION_INDEX, 1, { { 0, PG } }, -ENODEV },
 	{ "config space", VFIO_PCI_CONFIG_REGION_INDEX, 1, { { 0, PG } },
 	  -ENODEV },
@@ -153,6 +155,18 @@ static void p2p_exp_test_attach_refusals(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(attach), -EOPNOTSUPP);
 	if (!IS_ERR(attach))
 		dma_buf_detach(dmabuf, attach);
+
+	/*
+	 * P2P but no invalidate callback: the 7.1 core lets it attach
+	 * dynamically and leaves the refusal to a revocable exporter.
+	 */
+	if (P2P_CORE_TAKES_IRREVOCABLE) {
+		attach = dma_buf_dynamic_attach(dmabuf, imp->dev,
+						&p2p_fake_irrevocable_ops, imp);
+		KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(attach), -EOPNOTSUPP);
+		if (!IS_ERR(attach))
+			dma_buf_detach(dmabuf, attach);
+	}
 
 	/* No DMA mask: refused at attach, not WARNed about at map time. */
 	nomask.dev = kunit_device_register(test, "p2p_exp_nomask");

@@ -36,9 +36,10 @@ static int p2p_fake_bar_range(struct p2p_exp_provider *prov, u32 bar,
 		*size = FAKE_BAR4_SIZE;
 		return 0;
 	case 1:		/* an I/O port BAR */
+		return -EINVAL;
 	case 3:		/* the upper half of BAR 2 */
 	case 5:		/* the upper half of BAR 4 */
-		return -EINVAL;
+		return -ENODEV;
 	default:	/* ROM, config, VGA, device regions */
 		return -ENODEV;
 	}
@@ -131,6 +132,11 @@ const struct dma_buf_attach_ops p2p_fake_p2p_ops = {
 const struct dma_buf_attach_ops p2p_fake_nop2p_ops = {
 	.allow_peer2peer = false,
 	.P2P_INVALIDATE_OP = p2p_fake_move_notify,
+};
+
+/* Only attached where the core allows it (P2P_CORE_TAKES_IRREVOCABLE). */
+const struct dma_buf_attach_ops p2p_fake_irrevocable_ops = {
+	.allow_peer2peer = true,
 };
 
 /*

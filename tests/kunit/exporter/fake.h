@@ -49,6 +49,7 @@ struct p2p_fake_seg {
 
 extern const struct dma_buf_attach_ops p2p_fake_p2p_ops;
 extern const struct dma_buf_attach_ops p2p_fake_nop2p_ops;
+extern const struct dma_buf_attach_ops p2p_fake_irrevocable_ops;
 
 struct p2p_fake *p2p_fake_new(struct kunit *test);
 void p2p_fake_set_mmio(struct p2p_fake *f, bool on);

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Which path released a dma-buf, seen from outside the exporter: the kernel
+ * function tracer records a call stack at every release, and the stack is
+ * classified the way exporter/release_path.c does it in-kernel. This is for
+ * exporters with no debugfs of ours (upstream vfio-pci). The parser is pure
+ * and unit-tested; the rest drives tracefs and takes over its function
+ * tracer for the whole system, so one user at a time.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "dmabuf_p2p.h"
+#include "internal.h"
+
+/* Traced in this order of preference: the first one the kernel has. */
+static const char *const rel_funcs[] = {
+	"vfio_pci_dma_buf_release",	/* upstream vfio-pci's buffers only */
+	"dma_buf_release",		/* every dma-buf of the system */
+};
+
+/*
+ * release_path.c's rules as ranks, the highest frame seen wins: an exiting
+ * task closes its files through task_work too, so exit outranks it; a
+ * kthread's fput() always goes through delayed_fput, and its comm is all a
+ * trace shows of PF_KTHREAD.
+ */
+enum { RANK_OTHER, RANK_TASK_WORK, RANK_DELAYED, RANK_CLOSE, RANK_EXIT };
+
+static const char *const rank_path[] = {
+	P2P_REL_OTHER, P2P_REL_TASK_WORK, P2P_REL_DELAYED, P2P_REL_CLOSE, P2P_REL_EXIT,
+};
+
+/* Length of a symbol name without ".isra.0", "+0x1/0x2", " [mod]", "(args)". */
+static size_t sym_len(const char *s)
+{
+	return strcspn(s, ".+ \t(");
+}
+
+static bool sym_is(const char *s, size_t len, const char *name)
+{
+	return len == strlen(name) && !strncmp(s, name, len);
+}
+
+static int frame_rank(const char *s)
+{
+	size_t len = sym_len(s);
+
+	if (sym_is(s, len, "do_exit") || sym_is(s, len, "do_group_exit"))
+		return RANK_EXIT;
+	/* __fput_sync() tail-jumps to __fput(): the syscall frame may be all. */
+	if (sym_is(s, len, "__fput_sync") ||
+	    (len >= 9 && !strncmp(s + len - 9, "sys_close", 9)))
+		return RANK_CLOSE;
+	if (sym_is(s, len, "delayed_fput"))
+		return RANK_DELAYED;
+	return sym_is(s, len, "task_work_run") ? RANK_TASK_WORK : RANK_OTHER;
+}
+
+static const char *classify(int rank, const char *comm)
+{
+	if (rank < RANK_DELAYED && !strncmp(comm, "kworker/", 8))
+		rank = RANK_DELAYED;
+	return rank_path[rank];
+}
+
+/*
+ * An event line, "<comm>-<pid> [(<tgid>)] [<cpu>] <flags> <time>: <text>":
+ * false if @line is not one. The comm may hold spaces and dashes, so the
+ * pid is what follows the last dash before the cpu field.
+ */
+static bool event_line(char *line, struct p2p_trace_rel *ev, int *cpu, char **text)
+{
+	char *p, *end, *dash;
+
+	for (p = strchr(line, '['); p; p = strchr(p + 1, '['))
+		if (p > line && p[-1] == ' ' && sscanf(p, "[%d]", cpu) == 1 &&
+		    p[1 + strspn(p + 1, "0123456789")] == ']')
+			break;
+	*text = p ? strstr(p, ": ") : NULL;
+	if (!*text)
+		return false;
+	*text += 2;
+	end = p;
+	while (end > line && end[-1] == ' ')
+		end--;
+	/* record-tgid's "(  123)" */
+	dash = end > line && end[-1] == ')' ? memrchr(line, '(', end - line) : NULL;
+	if (dash) {
+		end = dash;
+		while (end > line && end[-1] == ' ')
+			end--;
+	}
+	*end = '\0';
+	line += strspn(line, " ");
+	dash = strrchr(line, '-');
+	if (!dash || !dash[1] || dash[1 + strspn(dash + 1, "0123456789")])
+		return false;
+	ev->pid = atoi(dash + 1);
+	snprintf(ev->comm, sizeof(ev->comm), "%.*s", (int)(dash - line), line);
+	return true;
+}
+
+/*
+ * Recent function events, to pair a "<stack trace>" event with its
+ * function event: the same cpu and pid, newest first. The trace merges the
+ * cpus by time, so another cpu's release may come in between the two.
+ */
+#define PEND_MAX 32
+
+struct pend {
+	int cpu, pid;
+	int idx;	/* into the releases; -1: not a release */
+	bool stacked;
+};
+
+int p2p_parse_release_trace(const char *text, struct p2p_trace_rel *arr, int max)
+{
+	struct pend pend[PEND_MAX];
+	int n = 0, blk = -1, rank = RANK_OTHER, cpu;
+	unsigned int np = 0, i;
+	const char *line, *nl;
+	struct p2p_trace_rel ev;
+	char buf[512], *t;
+
+	for (line = text; line && *line; line = nl ? nl + 1 : NULL) {
+		size_t len;
+
+		nl = strchr(line, '\n');
+		len = nl ? (size_t)(nl - line) : strlen(line);
+		if (len >= sizeof(buf))
+			len = sizeof(buf) - 1;
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		if (!strncmp(buf, " => ", 4)) {
+			if (frame_rank(buf + 4) > rank)
+				rank = frame_rank(buf + 4);
+			continue;
+		}
+		/* Any other line ends the stack block before it. */
+		if (blk >= 0 && blk < max)
+			strcpy(arr[blk].path, classify(rank, arr[blk].comm));
+		blk = -1;
+		rank = RANK_OTHER;
+		if (buf[0] == '#' || !event_line(buf, &ev, &cpu, &t))
+			continue;
+		if (!strncmp(t, "<stack trace>", 13)) {
+			for (i = np; i-- > 0;) {
+				if (pend[i].cpu == cpu && pend[i].pid == ev.pid &&
+				    !pend[i].stacked) {
+					pend[i].stacked = true;
+					blk = pend[i].idx;
+					break;
+				}
+			}
+			continue;
+		}
+		if (np == PEND_MAX)
+			memmove(pend, pend + 1, --np * sizeof(*pend));
+		pend[np++] = (struct pend){ .cpu = cpu, .pid = ev.pid, .idx = -1 };
+		snprintf(ev.func, sizeof(ev.func), "%.*s", (int)sym_len(t), t);
+		for (i = 0; i < ARRAY_SIZE(rel_funcs); i++)
+			if (!strcmp(ev.func, rel_funcs[i]))
+				break;
+		if (i == ARRAY_SIZE(rel_funcs))
+			continue;
+		/* Without its stack (func_stack_trace off) only the comm tells. */
+		strcpy(ev.path, classify(RANK_OTHER, ev.comm));
+		pend[np - 1].idx = n;
+		if (n < max)
+			arr[n] = ev;
+		n++;
+	}
+	if (blk >= 0 && blk < max)
+		strcpy(arr[blk].path, classify(rank, arr[blk].comm));
+	return n;
+}
+
+static char trace_root[64];
+
+/* tracefs where it is usually mounted; with @mnt, mounted there if nowhere. */
+static bool find_tracefs(bool mnt)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	const unsigned int nr = ARRAY_SIZE(roots);
+	char path[96];
+	unsigned int i;
+
+	for (i = 0; i < (mnt ? 2 * nr : nr); i++) {
+		/* Found nowhere: mount it; a failure (EBUSY too) shows as no trace file. */
+		if (i == nr)
+			mount("tracefs", roots[0], "tracefs", 0, NULL);
+		snprintf(path, sizeof(path), "%s/trace", roots[i % nr]);
+		if (!access(path, F_OK)) {
+			strcpy(trace_root, roots[i % nr]);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * tracefs files act on open(O_TRUNC), as "echo x > file" does: without it
+ * set_ftrace_filter appends and trace is not cleared. No message: teardown
+ * must not overwrite the error that made it run.
+ */
+static int tr_write(const char *name, const char *val)
+{
+	char path[128];
+	size_t len = strlen(val);
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", trace_root, name);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (len && write(fd, val, len) != (ssize_t)len)
+		err = errno ? -errno : -EIO;
+	if (close(fd) && !err)
+		err = -errno;
+	return err;
+}
+
+/* The tracer off first, then its settings; best effort. */
+static void tr_teardown(void)
+{
+	tr_write("current_tracer", "nop");
+	tr_write("options/func_stack_trace", "0");
+	tr_write("set_ftrace_filter", "");
+	tr_write("options/pause-on-trace", "1");
+}
+
+/* The first of rel_funcs the kernel can trace, as it names it. */
+static int pick_func(char *out, size_t len)
+{
+	char path[128], *text, *line, *save = NULL;
+	int best = ARRAY_SIZE(rel_funcs), i, ret;
+
+	snprintf(path, sizeof(path), "%s/available_filter_functions", trace_root);
+	ret = p2p_read_file_alloc(path, &text, NULL);
+	if (ret == -ENOENT)
+		return p2p_seterr_msg(ENOENT, "kernel has no function tracer (%s)",
+				      "CONFIG_FUNCTION_TRACER, CONFIG_DYNAMIC_FTRACE");
+	if (ret)
+		return ret;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		for (i = 0; i < best; i++) {
+			if (sym_is(line, sym_len(line), rel_funcs[i])) {
+				best = i;
+				snprintf(out, len, "%.*s", (int)strcspn(line, " \t"), line);
+			}
+		}
+	}
+	free(text);
+	if (best == ARRAY_SIZE(rel_funcs))
+		return p2p_seterr_msg(ENOENT, "kernel cannot trace %s nor %s",
+				      rel_funcs[0], rel_funcs[1]);
+	return 0;
+}
+
+int p2p_release_trace_start(void)
+{
+	/* The filter goes first: a stack trace of every function kills the box. */
+	static const char *const setup[][2] = {
+		{ "current_tracer", "nop" },
+		{ "set_ftrace_filter", NULL },	/* the function picked */
+		{ "current_tracer", "function" },
+		{ "options/func_stack_trace", "1" },
+		/*
+		 * Else opening "trace" stops recording until it is closed and
+		 * a release meanwhile goes unseen; before 5.10 it always does.
+		 */
+		{ "options/pause-on-trace", "0" },
+		{ "trace", "" },
+		{ "tracing_on", "1" },
+	};
+	const char *val;
+	char func[128];
+	unsigned int i;
+	int ret;
+
+	if (!find_tracefs(true))
+		return p2p_seterr_msg(ENOENT, "no tracefs (kernel without CONFIG_FTRACE?)");
+	ret = pick_func(func, sizeof(func));
+	if (ret)
+		return ret;
+	for (i = 0; i < ARRAY_SIZE(setup); i++) {
+		val = setup[i][1] ? setup[i][1] : func;
+		ret = tr_write(setup[i][0], val);
+		if (ret == -ENOENT && strstr(setup[i][0], "pause-on-trace"))
+			continue;
+		if (ret) {
+			tr_teardown();
+			return p2p_seterr(-ret, "write '%s' to %s/%s", val, trace_root,
+					  setup[i][0]);
+		}
+	}
+	return 0;
+}
+
+int p2p_release_trace_read(struct p2p_trace_rel *arr, int max)
+{
+	char path[128], *text;
+	int ret;
+
+	if (!trace_root[0])
+		return p2p_seterr_msg(EINVAL, "release trace not started");
+	snprintf(path, sizeof(path), "%s/trace", trace_root);
+	ret = p2p_read_file_alloc(path, &text, NULL);
+	if (ret)
+		return ret;
+	ret = p2p_parse_release_trace(text, arr, max);
+	free(text);
+	return ret;
+}
+
+/* Releases through task_work and delayed_fput finish after their cause. */
+int p2p_release_trace_wait(int want, struct p2p_trace_rel *arr, int max,
+			   unsigned int timeout_ms)
+{
+	uint64_t deadline = p2p_now_ms() + timeout_ms;
+	int n;
+
+	while ((n = p2p_release_trace_read(arr, max)) >= 0 && n < want) {
+		if (p2p_now_ms() >= deadline)
+			return p2p_seterr_msg(ETIMEDOUT,
+					      "%d of %d dma-buf releases traced after %u ms",
+					      n, want, timeout_ms);
+		p2p_sleep_ms(20);
+	}
+	return n;
+}
+
+/* Best effort, also after a failed start or in another process. */
+void p2p_release_trace_stop(void)
+{
+	if (trace_root[0] || find_tracefs(false))
+		tr_teardown();
+}
