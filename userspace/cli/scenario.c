@@ -38,6 +38,9 @@ static const struct {
 	{ sc_revoke, &sc_revoke_n },
 	{ sc_race, &sc_race_n },
 	{ sc_importers, &sc_importers_n },
+	{ sc_data, &sc_data_n },
+	{ sc_iommufd, &sc_iommufd_n },
+	{ sc_contract, &sc_contract_n },
 };
 
 void scenario_list(FILE *f)

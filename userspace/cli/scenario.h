@@ -21,8 +21,10 @@ struct scenario {
 	bool race;	/* runs for --duration seconds */
 };
 
-extern const struct scenario sc_release[], sc_revoke[], sc_race[], sc_importers[];
-extern const size_t sc_release_n, sc_revoke_n, sc_race_n, sc_importers_n;
+extern const struct scenario sc_release[], sc_revoke[], sc_race[], sc_importers[], sc_data[],
+	sc_contract[], sc_iommufd[];
+extern const size_t sc_release_n, sc_revoke_n, sc_race_n, sc_importers_n, sc_data_n,
+	sc_contract_n, sc_iommufd_n;
 
 /* The scenario being run, in its child process. */
 struct sc_ctx {
@@ -78,7 +80,11 @@ int sc_buf_try(struct sc_dev *d, uint64_t first_page, uint64_t npages);
 uint64_t sc_ino(int fd);
 int sc_importer(void);
 uint32_t sc_mr(int imp, int fd, uint64_t len);
+/* The exporter name upstream vfio-pci's buffers carry in bufinfo. */
+#define SC_UPSTREAM_EXP_NAME	"vfio_pci_core"
+
 bool sc_upstream(void);
+unsigned int sc_live_buffers(struct sc_dev *d);
 bool sc_counts(void);
 uint32_t sc_mr_flags(void);
 void sc_take_mmio(struct sc_dev *d, bool revoke);
@@ -91,5 +97,8 @@ bool sc_listed(const char *bdf, uint64_t ino);
 void sc_stat(const char *bdf, uint64_t ino, struct p2p_buf_stat *st);
 void sc_knob(const char *bdf, const char *name, long val);
 void sc_reset_knobs(const char *bdf);
+void sc_pattern(uint8_t *p, size_t len, unsigned int seed);
+void sc_expect_bar(volatile uint8_t *bar, size_t off, const uint8_t *want, size_t len,
+		   const char *what);
 
 #endif /* DMABUF_P2P_SCENARIO_H */

@@ -331,6 +331,24 @@ void sc_knob(const char *bdf, const char *name, long val)
 }
 
 /*
+ * Buffers of @d still alive: our exporter's list of the device, or for
+ * upstream the dma-buf core's list of every vfio-pci buffer (it names no
+ * device: the scenarios run one device at a time).
+ */
+unsigned int sc_live_buffers(struct sc_dev *d)
+{
+	struct p2p_bufinfo b[256];
+	int i, n, live = 0;
+
+	if (!sc_upstream())
+		return SC_OK(p2p_buffers_list(d->dev.bdf, NULL, 0));
+	n = SC_OK(p2p_bufinfo_list(b, 256));
+	for (i = 0; i < n && i < 256; i++)
+		live += !strcmp(b[i].exp_name, SC_UPSTREAM_EXP_NAME);
+	return live;
+}
+
+/*
  * Takes the buffers' MMIO away (@revoke) and gives it back: our exporter's
  * revoke knob, or for upstream, which has none, COMMAND.MEM through vfio.
  */
@@ -352,4 +370,26 @@ void sc_reset_knobs(const char *main_bdf)
 	for (i = 0; i < 3; i++)
 		bdfs[i + 1] = env_bdf(dev_envs[i], bdf[i]);
 	p2p_knobs_reset(bdfs, 4);
+}
+
+/* Bytes that differ from page to page and from @seed to @seed. */
+void sc_pattern(uint8_t *p, size_t len, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)(i * 13 + seed * 31 + (i >> 9) + 1);
+}
+
+/* BAR bytes [@off, +@len) seen through a mapping must be @want. */
+void sc_expect_bar(volatile uint8_t *bar, size_t off, const uint8_t *want, size_t len,
+		   const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (bar[off + i] != want[i])
+			break;
+	sc_expect(i == len, "%s: BAR byte 0x%zx is 0x%02x, want 0x%02x", what, off + i,
+		  i < len ? bar[off + i] : 0, i < len ? want[i] : 0);
 }

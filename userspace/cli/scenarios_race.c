@@ -217,12 +217,12 @@ static void race(const enum role *roles, unsigned int nroles, bool mem_revoker)
 
 	imp = sc_importer();
 	close(imp);
-	sc_need_debugfs();
 	sc_open_main(&r.d);
-	n = SC_OK(p2p_buffers_list(r.d.dev.bdf, NULL, 0));
+	n = sc_live_buffers(&r.d);
 	if (n)
 		sc_log("%d buffer(s) of %s live before the race", n, r.d.dev.bdf);
-	w[nw++].role = R_REVOKE_KNOB;
+	/* Upstream has no revoke knob: COMMAND.MEM is its first revoker. */
+	w[nw++].role = sc_upstream() ? R_REVOKE_MEM : R_REVOKE_KNOB;
 	if (mem_revoker)
 		w[nw++].role = R_REVOKE_MEM;
 	for (i = 0; i < sc->o->threads; i++)
@@ -240,7 +240,8 @@ static void race(const enum role *roles, unsigned int nroles, bool mem_revoker)
 	r.stop = true;
 	for (i = 0; i < nw; i++)
 		pthread_join(w[i].th, NULL);
-	SC_OK(p2p_knob_revoke(r.d.dev.bdf, false));
+	if (!sc_upstream())
+		SC_OK(p2p_knob_revoke(r.d.dev.bdf, false));
 	SC_OK(p2p_set_mem_enable(&r.d.dev, true));
 
 	for (i = 0; i < R_NR; i++)
@@ -251,7 +252,7 @@ static void race(const enum role *roles, unsigned int nroles, bool mem_revoker)
 
 	/* Deferred releases (task_work, delayed_fput) drain shortly after. */
 	deadline = p2p_now_ms() + 5000;
-	while ((left = SC_OK(p2p_buffers_list(r.d.dev.bdf, NULL, 0))) > (unsigned int)n &&
+	while ((left = sc_live_buffers(&r.d)) > (unsigned int)n &&
 	       p2p_now_ms() < deadline)
 		p2p_sleep_ms(50);
 	sc_expect(left <= (unsigned int)n, "every buffer released (%u left)", left);

@@ -58,20 +58,12 @@ static bool buffer_line(const char *line, struct p2p_bufinfo *b)
 int p2p_parse_bufinfo(const char *text, struct p2p_bufinfo *arr, int max)
 {
 	struct p2p_bufinfo cur;
-	const char *line = text, *nl;
+	const char *line = text;
 	char buf[512];
 	unsigned int att;
 	int n = 0;
 
-	for (; line && *line; line = nl ? nl + 1 : NULL) {
-		size_t len;
-
-		nl = strchr(line, '\n');
-		len = nl ? (size_t)(nl - line) : strlen(line);
-		if (len >= sizeof(buf))
-			len = sizeof(buf) - 1;
-		memcpy(buf, line, len);
-		buf[len] = '\0';
+	while (p2p_next_line(&line, buf, sizeof(buf))) {
 		if (isdigit((unsigned char)buf[0]) && buffer_line(buf, &cur)) {
 			if (n < max)
 				arr[n] = cur;

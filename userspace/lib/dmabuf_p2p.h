@@ -402,5 +402,6 @@ uint64_t p2p_page_size(void);
 uint64_t p2p_now_ms(void);
 uint64_t p2p_now_us(void);
 void p2p_sleep_ms(unsigned int ms);
+bool p2p_next_line(const char **pos, char *buf, size_t len);
 
 #endif /* DMABUF_P2P_H */

@@ -123,19 +123,12 @@ int p2p_parse_release_trace(const char *text, struct p2p_trace_rel *arr, int max
 	struct pend pend[PEND_MAX];
 	int n = 0, blk = -1, rank = RANK_OTHER, cpu;
 	unsigned int np = 0, i;
-	const char *line, *nl;
+	const char *line;
 	struct p2p_trace_rel ev;
 	char buf[512], *t;
 
-	for (line = text; line && *line; line = nl ? nl + 1 : NULL) {
-		size_t len;
-
-		nl = strchr(line, '\n');
-		len = nl ? (size_t)(nl - line) : strlen(line);
-		if (len >= sizeof(buf))
-			len = sizeof(buf) - 1;
-		memcpy(buf, line, len);
-		buf[len] = '\0';
+	line = text;
+	while (p2p_next_line(&line, buf, sizeof(buf))) {
 		if (!strncmp(buf, " => ", 4)) {
 			if (frame_rank(buf + 4) > rank)
 				rank = frame_rank(buf + 4);

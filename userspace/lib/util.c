@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Small system helpers: page size, monotonic clock, sleeping. */
 #include <errno.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,4 +36,26 @@ void p2p_sleep_ms(unsigned int ms)
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
+}
+
+/*
+ * The line at *@pos, without its newline and cut to fit, into @buf; moves
+ * *@pos past it. False at the end of the text. For the parsers of kernel
+ * text files, whose lines are short; a longer one is only ever skipped.
+ */
+bool p2p_next_line(const char **pos, char *buf, size_t len)
+{
+	const char *line = *pos, *nl;
+	size_t n;
+
+	if (!line || !*line)
+		return false;
+	nl = strchr(line, '\n');
+	n = nl ? (size_t)(nl - line) : strlen(line);
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, line, n);
+	buf[n] = '\0';
+	*pos = nl ? nl + 1 : NULL;
+	return true;
 }
