@@ -175,11 +175,13 @@ RIG_FAULTS="kunit_fail:kunit warn:warn hang:timeout kasan:kasan kmemleak:kmemlea
 # any one cacheline, DMA-API debugging's limit, see cli/fuzz_overlap.c).
 # With T, only if the glob matches "fuzz".
 # Against upstream's exporter (k7-upstream), the scenarios: the selftests
-# and the fuzzer drive our exporter's debugfs throughout.
+# and the fuzzer drive our exporter's debugfs throughout. They run under
+# VT-d (cli) and, as the P2P path allows there too, in noiommu mode
+# (cli-noiommu: the same part, another IOMMU mode).
 parts() {
 	case "$1" in
 	distro) echo "kernel cli" ;;
-	k7-upstream) echo "cli" ;;
+	k7-upstream) echo "cli cli-noiommu" ;;
 	*) if [ -z "$T" ] || [[ fuzz == $T ]]; then echo "fuzz kernel cli"; else echo "kernel cli"; fi ;;
 	esac
 }
@@ -192,10 +194,11 @@ for prof in iommu noiommu distro k7 k7-upstream; do
 	esac
 	[ $prof = k7-upstream ] && extra="p2p.exporter=upstream p2p.cpu=EPYC"
 	for part in $(parts $prof); do
-		tmo=360
+		tmo=360 mode=$iommu
 		[ $part = fuzz ] && tmo=720
-		boot_add "$prof-$part" "$kern" "$initrd" main $iommu $tmo \
-			"p2p.part=$part $extra $FILTER_ARGS"
+		[ $part = cli-noiommu ] && mode=noiommu
+		boot_add "$prof-$part" "$kern" "$initrd" main $mode $tmo \
+			"p2p.part=${part%-noiommu} $extra $FILTER_ARGS"
 	done
 done
 # Seed bug classes, each reintroduced by a knob of the negative-control

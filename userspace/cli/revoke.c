@@ -247,6 +247,10 @@ static int revoke_one(const struct cli_opts *o, struct cli_json *j, const char *
 		ret = skip(&r, t->name, p2p_last_error());
 		goto out;
 	}
+	if (p2p_dev_is_upstream_vfio(bdf)) {
+		ret = skip(&r, "needs dmabuf_p2p_exp's counters", "upstream vfio-pci has none");
+		goto out;
+	}
 	if (p2p_debugfs_ensure()) {
 		ret = skip(&r, "exporter counters unavailable", p2p_last_error());
 		goto out;

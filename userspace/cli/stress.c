@@ -654,6 +654,10 @@ int cmd_stress(const struct cli_opts *o, const char *bdf)
 	int imp, ret;
 	size_t i;
 
+	/* Its revokes, counters and release log are our exporter's knobs. */
+	if (p2p_dev_is_upstream_vfio(bdf))
+		return cli_skip(o, "needs dmabuf_p2p_exp's knobs and counters; %s is upstream vfio-pci",
+				bdf);
 	if (p2p_debugfs_ensure())
 		return cli_skip(o, "exporter debugfs: %s", p2p_last_error());
 	imp = p2p_imp_open();
