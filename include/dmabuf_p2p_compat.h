@@ -48,11 +48,9 @@
 #endif
 
 /*
- * Whether the importer can be told that its mapping went away: on 6.12 any
- * importer with importer_ops (move_notify is then mandatory), from 7.1 one
- * that implements invalidate_mappings.
- */
-/*
+ * p2p_attach_revocable(): whether the importer can be told that its mapping
+ * went away: on 6.12 any importer with importer_ops (move_notify is then
+ * mandatory), from 7.1 one that implements invalidate_mappings.
  * P2P_CORE_TAKES_IRREVOCABLE: the core lets a dynamic importer without that
  * callback attach (6.12 WARNs and fails it), leaving the refusal to the
  * exporter.

@@ -40,8 +40,7 @@ KDIR=$(bash tests/vm/kernel.sh 6.12) || { $R record host "test kernel build" fai
 KSRC=$(kernel_src 6.12)
 BZ=$KDIR/arch/x86/boot/bzImage
 # The 7.x kernel after the 6.12 one, never beside it: two cores.
-want k7-upstream && K7=1
-if want k7 || [ -n "${K7:-}" ]; then
+if want k7 || want k7-upstream; then
 	step "7.x test kernel"
 	if K7DIR=$(bash tests/vm/kernel.sh 7); then
 		K7VER=$(basename "$(kernel_src 7)")
