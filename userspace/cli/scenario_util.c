@@ -360,7 +360,11 @@ void sc_take_mmio(struct sc_dev *d, bool revoke)
 		SC_OK(p2p_knob_revoke(d->dev.bdf, revoke));
 }
 
-/* Runner, after each scenario: every knob a scenario may turn, back to rest. */
+/*
+ * Runner, after each scenario: every knob a scenario may turn, back to rest,
+ * and the function tracer a release trace took over (sc_fresh_log()) back
+ * to nop.
+ */
 void sc_reset_knobs(const char *main_bdf)
 {
 	char bdf[3][P2P_BDF_LEN];
@@ -370,6 +374,8 @@ void sc_reset_knobs(const char *main_bdf)
 	for (i = 0; i < 3; i++)
 		bdfs[i + 1] = env_bdf(dev_envs[i], bdf[i]);
 	p2p_knobs_reset(bdfs, 4);
+	if (main_bdf && p2p_dev_is_upstream_vfio(main_bdf))
+		p2p_release_trace_stop();
 }
 
 /* Bytes that differ from page to page and from @seed to @seed. */
