@@ -42,36 +42,6 @@ struct p2p_exp_buf *p2p_exp_buf_from_dmabuf(struct dma_buf *dmabuf)
 }
 EXPORT_SYMBOL_IF_KUNIT(p2p_exp_buf_from_dmabuf);
 
-/*
- * The P2P distance machinery only knows PCI devices. Importers that are not
- * below a PCI device (the project's misc importer, platform masters, KUnit
- * devices) cannot be judged by it; we let them attach, since refusing them
- * would refuse every non-PCI importer outright, and their mapping still goes
- * through dma_map_resource(), which sets up any IOMMU translation they need.
- */
-static int p2p_exp_check_distance(struct p2p_exp_buf *buf,
-				  struct device *importer)
-{
-	struct device *d;
-
-	if (!IS_ENABLED(CONFIG_PCI_P2PDMA) || !dev_is_pci(buf->exp_dev) ||
-	    READ_ONCE(p2p_exp_knobs.skip_p2p_distance))
-		return 0;
-
-	for (d = importer; d && !dev_is_pci(d); d = d->parent)
-		;
-	if (!d)
-		return 0;
-
-	if (pci_p2pdma_distance_many(to_pci_dev(buf->exp_dev), &importer, 1,
-				     false) < 0) {
-		dev_dbg(importer, "ino %lu: no P2P path to %s\n", buf->ino,
-			dev_name(buf->exp_dev));
-		return -EOPNOTSUPP;
-	}
-	return 0;
-}
-
 static int p2p_exp_attach(struct dma_buf *dmabuf,
 			  struct dma_buf_attachment *attach)
 {
@@ -114,7 +84,7 @@ static int p2p_exp_attach(struct dma_buf *dmabuf,
 	if (READ_ONCE(buf->revoked))
 		return -ENODEV;
 
-	ret = p2p_exp_check_distance(buf, attach->dev);
+	ret = p2p_exp_path_check(buf->exp_dev, attach->dev, buf->ino);
 	if (ret)
 		return ret;
 
@@ -160,6 +130,15 @@ static void p2p_exp_unpin(struct dma_buf_attachment *attach)
 {
 }
 
+/*
+ * A mapping as handed out: the table, and how it was made, so unmap undoes
+ * just that (bus addresses were never DMA API mappings).
+ */
+struct p2p_exp_sgt {
+	struct sg_table sgt;
+	enum p2p_exp_path path;
+};
+
 static void p2p_exp_unmap_sg(struct device *dev, struct scatterlist *sgl,
 			     unsigned int n, enum dma_data_direction dir)
 {
@@ -192,17 +171,21 @@ static bool p2p_exp_fail_dma_map(void)
  * entry but a range's last one is a whole number of pages. Only the DMA
  * side is filled: the CPU side (page, offset, length) stays empty, so an
  * importer that walks it instead of the DMA side finds nothing to use.
+ * On the bus-address path the entries carry bus addresses and nothing is
+ * mapped.
  */
-static struct sg_table *p2p_exp_map_ranges(struct device *dev,
-					   const struct p2p_exp_range *ranges,
-					   u32 nr_ranges,
-					   enum dma_data_direction dir)
+static struct p2p_exp_sgt *p2p_exp_map_ranges(struct device *dev,
+					      struct device *exp,
+					      const struct p2p_exp_range *ranges,
+					      u32 nr_ranges,
+					      enum dma_data_direction dir,
+					      enum p2p_exp_path path)
 {
 	unsigned int seg = dma_get_max_seg_size(dev);
 	unsigned int chunk = seg >= PAGE_SIZE ? round_down(seg, PAGE_SIZE) : seg;
 	unsigned int mapped = 0;
+	struct p2p_exp_sgt *ps;
 	struct scatterlist *sg;
-	struct sg_table *sgt;
 	u64 nents = 0;
 	u32 i;
 	int ret;
@@ -212,48 +195,52 @@ static struct sg_table *p2p_exp_map_ranges(struct device *dev,
 	if (!nents || nents > UINT_MAX)
 		return ERR_PTR(-E2BIG);
 
-	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
-	if (!sgt)
+	ps = kzalloc(sizeof(*ps), GFP_KERNEL);
+	if (!ps)
 		return ERR_PTR(-ENOMEM);
-	ret = sg_alloc_table(sgt, nents, GFP_KERNEL);
+	ps->path = path;
+	ret = sg_alloc_table(&ps->sgt, nents, GFP_KERNEL);
 	if (ret)
 		goto err_free;
 
 	mutex_lock(&p2p_exp_dma_lock);
-	sg = sgt->sgl;
+	sg = ps->sgt.sgl;
 	for (i = 0; i < nr_ranges; i++) {
 		u64 off = 0;
 
 		while (off < ranges[i].len) {
 			unsigned int len = min_t(u64, ranges[i].len - off, chunk);
+			phys_addr_t phys = ranges[i].phys + off;
 			dma_addr_t addr;
 
-			if (p2p_exp_fail_dma_map())
+			if (path == P2P_EXP_PATH_BUS)
+				addr = p2p_exp_bus_addr(exp, phys, len);
+			else if (p2p_exp_fail_dma_map())
 				addr = DMA_MAPPING_ERROR;
 			else
-				addr = dma_map_resource(dev,
-							ranges[i].phys + off,
-							len, dir,
+				addr = dma_map_resource(dev, phys, len, dir,
 							DMA_ATTR_SKIP_CPU_SYNC);
-			ret = dma_mapping_error(dev, addr);
-			if (ret)
-				goto err_unmap;
+			if (path != P2P_EXP_PATH_BUS) {
+				ret = dma_mapping_error(dev, addr);
+				if (ret)
+					goto err_unmap;
+				mapped++;
+			}
 			sg_dma_address(sg) = addr;
 			sg_dma_len(sg) = len;
-			mapped++;
 			off += len;
 			sg = sg_next(sg);
 		}
 	}
 	mutex_unlock(&p2p_exp_dma_lock);
-	return sgt;
+	return ps;
 
 err_unmap:
-	p2p_exp_unmap_sg(dev, sgt->sgl, mapped, dir);
+	p2p_exp_unmap_sg(dev, ps->sgt.sgl, mapped, dir);
 	mutex_unlock(&p2p_exp_dma_lock);
-	sg_free_table(sgt);
+	sg_free_table(&ps->sgt);
 err_free:
-	kfree(sgt);
+	kfree(ps);
 	return ERR_PTR(ret);
 }
 
@@ -261,7 +248,8 @@ static struct sg_table *p2p_exp_map(struct dma_buf_attachment *attach,
 				    enum dma_data_direction dir)
 {
 	struct p2p_exp_buf *buf = attach->dmabuf->priv;
-	struct sg_table *sgt;
+	enum p2p_exp_path path;
+	struct p2p_exp_sgt *ps;
 	int ret;
 
 	/* Dynamic importers map under resv; a static one never got here. */
@@ -270,31 +258,44 @@ static struct sg_table *p2p_exp_map(struct dma_buf_attachment *attach,
 	if (buf->revoked)
 		return ERR_PTR(-ENODEV);
 
+	path = p2p_exp_path_of(buf->exp_dev, attach->dev);
+	if (path == P2P_EXP_PATH_NONE) {
+		dev_notice_ratelimited(attach->dev, "ino %lu: not a PCI device, no P2P path to %s can be checked (dmabuf_p2p_exp.allow_non_pci=1 maps anyway)\n",
+				       buf->ino, dev_name(buf->exp_dev));
+		return ERR_PTR(-EINVAL);
+	}
+
 	ret = p2p_exp_knob_take_errno(&p2p_exp_knobs.fail_next_map);
 	if (ret)
 		return ERR_PTR(ret);
 
-	sgt = p2p_exp_map_ranges(attach->dev, buf->ranges, buf->nr_ranges,
-				 dir);
-	if (IS_ERR(sgt)) {
+	ps = p2p_exp_map_ranges(attach->dev, buf->exp_dev, buf->ranges,
+				buf->nr_ranges, dir, path);
+	if (IS_ERR(ps)) {
 		dev_dbg(attach->dev, "ino %lu: map failed %ld\n", buf->ino,
-			PTR_ERR(sgt));
-	} else {
-		atomic_inc(&buf->stats.maps);
-		p2p_exp_contract_mapped(attach);
+			PTR_ERR(ps));
+		return ERR_CAST(ps);
 	}
-	return sgt;
+	atomic_inc(&buf->stats.maps);
+	if (path == P2P_EXP_PATH_BUS)
+		atomic_inc(&buf->stats.bus_maps);
+	p2p_exp_contract_mapped(attach);
+	return &ps->sgt;
 }
 
 static void p2p_exp_unmap(struct dma_buf_attachment *attach,
 			  struct sg_table *sgt, enum dma_data_direction dir)
 {
+	struct p2p_exp_sgt *ps = container_of(sgt, struct p2p_exp_sgt, sgt);
+
 	p2p_exp_contract_unmapped(attach);
-	mutex_lock(&p2p_exp_dma_lock);
-	p2p_exp_unmap_sg(attach->dev, sgt->sgl, sgt->nents, dir);
-	mutex_unlock(&p2p_exp_dma_lock);
+	if (ps->path != P2P_EXP_PATH_BUS) {
+		mutex_lock(&p2p_exp_dma_lock);
+		p2p_exp_unmap_sg(attach->dev, sgt->sgl, sgt->nents, dir);
+		mutex_unlock(&p2p_exp_dma_lock);
+	}
 	sg_free_table(sgt);
-	kfree(sgt);
+	kfree(ps);
 }
 
 static void p2p_exp_release(struct dma_buf *dmabuf)
@@ -506,6 +507,7 @@ void p2p_exp_bufs_show(struct seq_file *m, struct p2p_exp_provider *prov)
 			   atomic_read(&buf->stats.maps),
 			   atomic_read(&buf->stats.revokes),
 			   atomic_read(&buf->stats.unrevokes),
-			   atomic_read(&buf->mapped));
+			   atomic_read(&buf->mapped),
+			   atomic_read(&buf->stats.bus_maps));
 	up_read(prov->lock);
 }

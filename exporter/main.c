@@ -162,6 +162,16 @@ static void __exit p2p_exp_exit(void)
 }
 module_exit(p2p_exp_exit);
 
+/*
+ * Upstream vfio-pci refuses importers that are not PCI devices: nothing can
+ * tell whether they reach the BAR. The project's importer attaches for a
+ * platform device unless it drives a PCI engine, so the VM rig loads us
+ * with allow_non_pci=1; users with a real PCI importer leave it off.
+ */
+module_param_named(allow_non_pci, p2p_exp_knobs.allow_non_pci, bool, 0644);
+MODULE_PARM_DESC(allow_non_pci,
+		 "map for importers that are not PCI devices (default: refuse with EINVAL)");
+
 P2P_IMPORT_NS(DMA_BUF);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("vfio-pci variant driver exporting BAR slices as P2P dma-bufs");

@@ -105,6 +105,8 @@ struct p2p_exp_stats {
 	atomic_t maps;
 	atomic_t revokes;
 	atomic_t unrevokes;
+	/* Maps handed out as PCI bus addresses (p2p_path.c). */
+	atomic_t bus_maps;
 };
 
 struct p2p_exp_buf {
@@ -154,6 +156,18 @@ struct dma_buf *p2p_exp_buf_create(struct p2p_exp_provider *prov, u32 bar,
 struct p2p_exp_buf *p2p_exp_buf_from_dmabuf(struct dma_buf *dmabuf);
 void p2p_exp_bufs_show(struct seq_file *m, struct p2p_exp_provider *prov);
 
+/* p2p_path.c: how an importer reaches the MMIO */
+enum p2p_exp_path {
+	P2P_EXP_PATH_HOST,	/* through the host bridge: dma_map_resource() */
+	P2P_EXP_PATH_BUS,	/* below a shared bridge: the PCI bus address */
+	P2P_EXP_PATH_NONE,	/* not a PCI device: refused at map */
+};
+
+enum p2p_exp_path p2p_exp_path_of(struct device *exp, struct device *imp);
+int p2p_exp_path_check(struct device *exp, struct device *imp,
+		       unsigned long ino);
+dma_addr_t p2p_exp_bus_addr(struct device *exp, phys_addr_t phys, u64 len);
+
 /* contract.c: the revoke contract */
 enum p2p_exp_viol_kind {
 	P2P_EXP_VIOL_FENCE,
@@ -197,6 +211,11 @@ struct p2p_exp_knobs {
 	/* The revoke contract, see contract.c. */
 	u32 revoke_wait_ms;
 	u32 contract_warn;
+	/*
+	 * Module parameter, not a debugfs knob: map for importers that are
+	 * not PCI devices (the project's own importer without an engine).
+	 */
+	bool allow_non_pci;
 	/*
 	 * No debugfs file, KUnit only: N > 0 makes the Nth DMA mapping from
 	 * now on fail as dma_map_resource() failing would, see buf.c.

@@ -115,9 +115,12 @@
 
 #define P2P_EXP_VIOLATION_LOG	64
 
-/* <BDF>/buffers line; mapped: mappings outstanding right now */
+/*
+ * <BDF>/buffers line; mapped: mappings outstanding right now; bus_maps: maps
+ * handed out as PCI bus addresses (importer below a shared bridge)
+ */
 #define P2P_EXP_BUF_FMT \
-	"ino=%lu size=%llu revoked=%d attaches=%u maps=%u revokes=%u unrevokes=%u mapped=%u\n"
+	"ino=%lu size=%llu revoked=%d attaches=%u maps=%u revokes=%u unrevokes=%u mapped=%u bus_maps=%u\n"
 
 /* violations line */
 #define P2P_EXP_VIOL_FMT	"ino=%lu kind=%s driver=%s dev=%s\n"

@@ -87,13 +87,23 @@ static void pick_bar(struct tdev *t)
 	t->bar_phys = res.start;
 }
 
-void t_open(struct tdev *t, const char *bdf)
+/* As t_open(), but a device vfio will not open is the caller's to judge. */
+int t_try_open(struct tdev *t, const char *bdf)
 {
+	int ret;
+
 	memset(t, 0, sizeof(*t));
 	t->page = p2p_page_size();
-	if (p2p_dev_open(bdf, &t->dev))
+	ret = p2p_dev_open(bdf, &t->dev);
+	if (!ret)
+		pick_bar(t);
+	return ret;
+}
+
+void t_open(struct tdev *t, const char *bdf)
+{
+	if (t_try_open(t, bdf))
 		FAIL("open %s: %s", bdf, p2p_last_error());
-	pick_bar(t);
 }
 
 void t_open_main(struct tdev *t)
@@ -189,9 +199,9 @@ void t_stat(const char *bdf, uint64_t ino, struct p2p_buf_stat *st)
 	t_need_debugfs();
 	if (p2p_buffer_stat(bdf, ino, st))
 		FAIL("%s", p2p_last_error());
-	tap_diag("buffer ino=%llu size=%llu revoked=%d attaches=%u maps=%u revokes=%u unrevokes=%u mapped=%u",
+	tap_diag("buffer ino=%llu size=%llu revoked=%d attaches=%u maps=%u revokes=%u unrevokes=%u mapped=%u bus_maps=%u",
 		 (unsigned long long)st->ino, (unsigned long long)st->size, st->revoked,
-		 st->attaches, st->maps, st->revokes, st->unrevokes, st->mapped);
+		 st->attaches, st->maps, st->revokes, st->unrevokes, st->mapped, st->bus_maps);
 }
 
 bool t_listed(const char *bdf, uint64_t ino)
@@ -251,6 +261,26 @@ void t_set_knob(const char *bdf, const char *name, long val)
 {
 	t_need_debugfs();
 	if (p2p_exp_knob_set(bdf, name, val))
+		FAIL("%s", p2p_last_error());
+}
+
+/* Module parameter @name of the exporter: 1 (Y), 0 (N), -1 when it has none. */
+int t_exp_param_bool(const char *name)
+{
+	char path[128], v[8];
+
+	snprintf(path, sizeof(path), "/sys/module/" P2P_EXP_DRIVER "/parameters/%s", name);
+	if (p2p_read_file(path, v, sizeof(v)) < 0)
+		return -1;
+	return v[0] == 'Y' || v[0] == '1';
+}
+
+void t_set_exp_param_bool(const char *name, bool on)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/" P2P_EXP_DRIVER "/parameters/%s", name);
+	if (p2p_write_file(path, on ? "Y" : "N"))
 		FAIL("%s", p2p_last_error());
 }
 

@@ -40,6 +40,7 @@ struct tdev {
 	uint64_t page;
 };
 
+int t_try_open(struct tdev *t, const char *bdf);
 void t_open(struct tdev *t, const char *bdf);
 void t_open_main(struct tdev *t);
 void t_open_for(struct tdev *t, enum p2p_trigger trig);
@@ -55,6 +56,8 @@ void t_wait_release(uint64_t ino, struct p2p_rel_rec *r, unsigned int timeout_ms
 bool t_released(uint64_t ino, struct p2p_rel_rec *r);
 void t_set_knob(const char *bdf, const char *name, long val);
 void t_set_imp_knob(const char *name, long val);
+int t_exp_param_bool(const char *name);
+void t_set_exp_param_bool(const char *name, bool on);
 int t_pin_policy(void);
 void t_reset_knobs(void);
 int t_wait_task_sleeping(pid_t pid, unsigned int timeout_ms);

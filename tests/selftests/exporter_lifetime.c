@@ -589,8 +589,9 @@ static void rmmod_refused_while_buffer_lives(void)
 static void rmmod_allowed_after_release(void)
 {
 	static const char *const envs[] = {
-		"DMABUF_P2P_DEVICE", "DMABUF_P2P_DEVICE_FLR", "DMABUF_P2P_DEVICE_PM" };
-	char ko[512], who[256], bdf[P2P_BDF_LEN], drv[64];
+		"DMABUF_P2P_DEVICE", "DMABUF_P2P_DEVICE_FLR", "DMABUF_P2P_DEVICE_PM",
+		"DMABUF_P2P_DEVICE_NEAR" };
+	char ko[512], who[256], bdf[P2P_BDF_LEN], drv[64], params[32] = "";
 	uint64_t deadline;
 	struct tdev t;
 	size_t i;
@@ -602,7 +603,10 @@ static void rmmod_allowed_after_release(void)
 		SKIP("cannot reload afterwards: %s", p2p_last_error());
 	if (module_has_holders(who, sizeof(who)))
 		SKIP(EXP_MODULE " is used by modules %s", who);
-	tap_diag("unloading, then reloading %s", ko);
+	/* Loaded again as it was: the rig lets the importer's platform device map. */
+	if (t_exp_param_bool("allow_non_pci") == 1)
+		snprintf(params, sizeof(params), "allow_non_pci=1");
+	tap_diag("unloading, then reloading %s %s", ko, params);
 
 	/* Releases still queued (delayed_fput) may pin it a little longer. */
 	deadline = p2p_now_ms() + 5000;
@@ -614,8 +618,8 @@ static void rmmod_allowed_after_release(void)
 	ASSERT_OK(ret);
 	ASSERT_FALSE(p2p_module_loaded(EXP_MODULE));
 
-	ASSERT_OK(p2p_module_load(ko, ""));
-	for (i = 0; i < 3; i++) {
+	ASSERT_OK(p2p_module_load(ko, params));
+	for (i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
 		const char *v = t_env(envs[i]);
 
 		if (!v || p2p_bdf_normalize(v, bdf))

@@ -260,7 +260,7 @@ static void buf_line(void)
 	struct p2p_buf_stat st;
 	char line[256];
 
-	snprintf(line, sizeof(line), P2P_EXP_BUF_FMT, 123456UL, 1048576ULL, 1, 2U, 3U, 4U, 5U, 6U);
+	snprintf(line, sizeof(line), P2P_EXP_BUF_FMT, 123456UL, 1048576ULL, 1, 2U, 3U, 4U, 5U, 6U, 7U);
 	ASSERT_EQ(p2p_parse_buf_line(line, &st), 0);
 	ASSERT_EQ(st.ino, 123456);
 	ASSERT_EQ(st.size, 1048576);
@@ -270,31 +270,39 @@ static void buf_line(void)
 	ASSERT_EQ(st.revokes, 4);
 	ASSERT_EQ(st.unrevokes, 5);
 	ASSERT_EQ(st.mapped, 6);
+	ASSERT_EQ(st.bus_maps, 7);
 	/* order-free, extra keys ignored, big numbers */
 	ASSERT_EQ(p2p_parse_buf_line("unrevokes=0 revokes=4294967295 new=7 maps=0 attaches=9 "
-				     "mapped=4294967295 revoked=0 size=18446744073709551615 ino=1",
+				     "mapped=4294967295 revoked=0 size=18446744073709551615 ino=1 bus_maps=3",
 				     &st), 0);
 	ASSERT_EQ(st.revokes, 4294967295u);
 	ASSERT_TRUE(st.size == UINT64_MAX);
 	ASSERT_EQ(st.attaches, 9);
 	ASSERT_EQ(st.mapped, 4294967295u);
-	/* missing key (mapped= too: a kernel that does not count is refused), junk, overflows */
-	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=0 attaches=0 maps=0 revokes=0 mapped=0",
+	ASSERT_EQ(st.bus_maps, 3);
+	/*
+	 * missing key (mapped= and bus_maps= too: a kernel that does not count
+	 * them is refused), junk, overflows
+	 */
+	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=0 attaches=0 maps=0 revokes=0 mapped=0 "
+				     "bus_maps=0",
 				     &st), -EINVAL);
-	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=0 attaches=0 maps=0 revokes=0 unrevokes=0",
+	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=0 attaches=0 maps=0 revokes=0 unrevokes=0 bus_maps=0",
+				     &st), -EINVAL);
+	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=0 attaches=0 maps=0 revokes=0 unrevokes=0 mapped=0",
 				     &st), -EINVAL);
 	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=x attaches=0 maps=0 revokes=0 unrevokes=0 "
-				     "mapped=0", &st), -EINVAL);
+				     "mapped=0 bus_maps=0", &st), -EINVAL);
 	ASSERT_EQ(p2p_parse_buf_line("ino=0x1 size=2 revoked=0 attaches=0 maps=0 revokes=0 unrevokes=0 "
-				     "mapped=0", &st), -EINVAL);
+				     "mapped=0 bus_maps=0", &st), -EINVAL);
 	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=0 attaches=0 maps=0 revokes=0 unrevokes=0 "
-				     "mapped=-1", &st), -EINVAL);
+				     "mapped=-1 bus_maps=0", &st), -EINVAL);
 	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=0 attaches=4294967296 maps=0 revokes=0 "
-				     "unrevokes=0 mapped=0", &st), -ERANGE);
+				     "unrevokes=0 mapped=0 bus_maps=0", &st), -ERANGE);
 	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=0 attaches=0 maps=0 revokes=0 unrevokes=0 "
-				     "mapped=4294967296", &st), -ERANGE);
+				     "mapped=4294967296 bus_maps=0", &st), -ERANGE);
 	ASSERT_EQ(p2p_parse_buf_line("ino=1 size=2 revoked=0 attaches=0 maps=0 revokes=0 unrevokes=0 "
-				     "mapped=0 junk", &st), -EINVAL);
+				     "mapped=0 bus_maps=0 junk", &st), -EINVAL);
 	ASSERT_EQ(p2p_parse_buf_line("", &st), -EINVAL);
 }
 
@@ -1029,7 +1037,8 @@ static void buffer_stat_many(void)
 	f = fopen(path, "w");
 	ASSERT_TRUE(f != NULL);
 	for (i = 0; i < NBUF; i++)
-		fprintf(f, P2P_EXP_BUF_FMT, 1000UL + i, (i + 1) * PG, i & 1, i, 2U, 3U, 4U, 5U);
+		fprintf(f, P2P_EXP_BUF_FMT, 1000UL + i, (i + 1) * PG, i & 1, i, 2U, 3U, 4U, 5U,
+			0U);
 	ASSERT_SYSOK(fclose(f));
 
 	p2p_exp_debugfs_set_root(root);

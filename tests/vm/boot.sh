@@ -69,12 +69,15 @@ timeout --foreground -k 5 "$tmo" qemu-system-x86_64 \
 	-device nvme,serial=p2pnvme,bus=rp2 \
 	-device pcie-root-port,id=rp3,chassis=3,slot=3 \
 	-device e1000e,bus=rp3 \
-	-device edu,dma_mask=0xffffffffffffffff \
 	-device pcie-root-port,id=rp4,chassis=4,slot=4 \
 	-object memory-backend-memfd,id=ivsib0,size=1M,share=on \
 	-object memory-backend-memfd,id=ivsib1,size=1M,share=on \
 	-device ivshmem-plain,memdev=ivsib0,bus=rp4,addr=0.0,multifunction=on \
 	-device ivshmem-plain,memdev=ivsib1,bus=rp4,addr=0.1 \
+	-device pcie-root-port,id=rp5,chassis=5,slot=5 \
+	-object memory-backend-memfd,id=ivnear,size=1M,share=on \
+	-device ivshmem-plain,memdev=ivnear,bus=rp5,addr=0.0,multifunction=on \
+	-device edu,dma_mask=0xffffffffffffffff,bus=rp5,addr=0.1 \
 	</dev/null >"$outdir/qemu.log" 2>&1 &
 qpid=$!
 

@@ -192,5 +192,6 @@ void cli_json_stat(struct cli_json *j, const char *key, const struct p2p_buf_sta
 	cli_json_u(j, "revokes", st->revokes);
 	cli_json_u(j, "unrevokes", st->unrevokes);
 	cli_json_u(j, "mapped", st->mapped);
+	cli_json_u(j, "bus_maps", st->bus_maps);
 	cli_json_end(j);
 }

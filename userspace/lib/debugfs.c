@@ -25,6 +25,7 @@ int p2p_parse_buf_line(const char *line, struct p2p_buf_stat *st)
 		KV("revokes", KV_U32, &tmp.revokes),
 		KV("unrevokes", KV_U32, &tmp.unrevokes),
 		KV("mapped", KV_U32, &tmp.mapped),
+		KV("bus_maps", KV_U32, &tmp.bus_maps),
 	};
 	int ret = p2p_parse_kv(line, kv, ARRAY_SIZE(kv), "buffers");
 

@@ -217,6 +217,7 @@ struct p2p_buf_stat {
 	unsigned int revokes;
 	unsigned int unrevokes;
 	unsigned int mapped;	/* mappings outstanding, all attachments */
+	unsigned int bus_maps;	/* maps given as PCI bus addresses */
 };
 
 struct p2p_rel_rec {
