@@ -7,10 +7,13 @@
 #   make run             the main job in the VM (the README's main command)
 #   make soak [P=noiommu,iommu] [N=boots] [S=stress seconds]
 #                        boot the profiles N times each, seeded stress each
-#   make bench           the speed targets, measured
+#   make bench [S=cycle seconds]
+#                        what P2P users pay (map latency, revoke fan-out,
+#                        cycle rate), measured in the VM: report + plots
+#   make bench-rig       the rig's own speed targets (make check times)
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
-.PHONY: all modules userspace check run soak bench clean
+.PHONY: all modules userspace check run soak bench bench-rig clean
 
 all: modules userspace
 
@@ -30,7 +33,10 @@ run:
 	bash tests/run.sh
 
 bench:
-	bash tests/bench.sh
+	S="$(S)" bash tests/bench.sh
+
+bench-rig:
+	bash tests/bench_rig.sh
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean

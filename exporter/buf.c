@@ -11,8 +11,6 @@
 #include <linux/fs.h>
 #include <linux/overflow.h>
 #include <linux/pci.h>
-#include <linux/pci-p2pdma.h>
-#include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <kunit/visibility.h>
@@ -22,19 +20,6 @@
 #include "p2p_exp.h"
 
 static const struct dma_buf_ops p2p_exp_dmabuf_ops;
-
-/*
- * Makes each map (with its dma_mapping_error() checks) and each unmap one
- * step across all buffers. Without an IOMMU, two buffers over the same BAR
- * bytes map to the same DMA address for the same importer, and DMA-API
- * debugging matches a check or an unmap to its mapping by (device,
- * address) alone: an unmap of one buffer that lands between another's map
- * and its check takes the unchecked entry and reports "failed to check map
- * error" for a mapping that was checked (the uAPI fuzzer hit this). The
- * innermost lock: taken under the resv lock, nothing but DMA API calls
- * under it.
- */
-static DEFINE_MUTEX(p2p_exp_dma_lock);
 
 struct p2p_exp_buf *p2p_exp_buf_from_dmabuf(struct dma_buf *dmabuf)
 {
@@ -130,126 +115,13 @@ static void p2p_exp_unpin(struct dma_buf_attachment *attach)
 {
 }
 
-/*
- * A mapping as handed out: the table, and how it was made, so unmap undoes
- * just that (bus addresses were never DMA API mappings).
- */
-struct p2p_exp_sgt {
-	struct sg_table sgt;
-	enum p2p_exp_path path;
-};
-
-static void p2p_exp_unmap_sg(struct device *dev, struct scatterlist *sgl,
-			     unsigned int n, enum dma_data_direction dir)
-{
-	struct scatterlist *sg;
-	unsigned int i;
-
-	lockdep_assert_held(&p2p_exp_dma_lock);
-
-	for_each_sg(sgl, sg, n, i)
-		dma_unmap_resource(dev, sg_dma_address(sg), sg_dma_len(sg),
-				   dir, DMA_ATTR_SKIP_CPU_SYNC);
-}
-
-/*
- * dma_map_resource() WARNs on every way it can fail for a device without
- * an IOMMU, so KUnit cannot reach the unwinding below without a splat.
- * p2p_exp_knobs.fail_dma_map_at stands in for such a failure at the chunk
- * it counts down to.
- */
-static bool p2p_exp_fail_dma_map(void)
-{
-	atomic_t *at = &p2p_exp_knobs.fail_dma_map_at;
-
-	return unlikely(atomic_read(at)) && !atomic_dec_if_positive(at);
-}
-
-/*
- * One entry per max-segment-size chunk, each chunk mapped on its own, no
- * struct pages behind any of it. The chunk is kept page aligned so every
- * entry but a range's last one is a whole number of pages. Only the DMA
- * side is filled: the CPU side (page, offset, length) stays empty, so an
- * importer that walks it instead of the DMA side finds nothing to use.
- * On the bus-address path the entries carry bus addresses and nothing is
- * mapped.
- */
-static struct p2p_exp_sgt *p2p_exp_map_ranges(struct device *dev,
-					      struct device *exp,
-					      const struct p2p_exp_range *ranges,
-					      u32 nr_ranges,
-					      enum dma_data_direction dir,
-					      enum p2p_exp_path path)
-{
-	unsigned int seg = dma_get_max_seg_size(dev);
-	unsigned int chunk = seg >= PAGE_SIZE ? round_down(seg, PAGE_SIZE) : seg;
-	unsigned int mapped = 0;
-	struct p2p_exp_sgt *ps;
-	struct scatterlist *sg;
-	u64 nents = 0;
-	u32 i;
-	int ret;
-
-	for (i = 0; i < nr_ranges; i++)
-		nents += DIV_ROUND_UP_ULL(ranges[i].len, chunk);
-	if (!nents || nents > UINT_MAX)
-		return ERR_PTR(-E2BIG);
-
-	ps = kzalloc(sizeof(*ps), GFP_KERNEL);
-	if (!ps)
-		return ERR_PTR(-ENOMEM);
-	ps->path = path;
-	ret = sg_alloc_table(&ps->sgt, nents, GFP_KERNEL);
-	if (ret)
-		goto err_free;
-
-	mutex_lock(&p2p_exp_dma_lock);
-	sg = ps->sgt.sgl;
-	for (i = 0; i < nr_ranges; i++) {
-		u64 off = 0;
-
-		while (off < ranges[i].len) {
-			unsigned int len = min_t(u64, ranges[i].len - off, chunk);
-			phys_addr_t phys = ranges[i].phys + off;
-			dma_addr_t addr;
-
-			if (path == P2P_EXP_PATH_BUS)
-				addr = p2p_exp_bus_addr(exp, phys, len);
-			else if (p2p_exp_fail_dma_map())
-				addr = DMA_MAPPING_ERROR;
-			else
-				addr = dma_map_resource(dev, phys, len, dir,
-							DMA_ATTR_SKIP_CPU_SYNC);
-			if (path != P2P_EXP_PATH_BUS) {
-				ret = dma_mapping_error(dev, addr);
-				if (ret)
-					goto err_unmap;
-				mapped++;
-			}
-			sg_dma_address(sg) = addr;
-			sg_dma_len(sg) = len;
-			off += len;
-			sg = sg_next(sg);
-		}
-	}
-	mutex_unlock(&p2p_exp_dma_lock);
-	return ps;
-
-err_unmap:
-	p2p_exp_unmap_sg(dev, ps->sgt.sgl, mapped, dir);
-	mutex_unlock(&p2p_exp_dma_lock);
-	sg_free_table(&ps->sgt);
-err_free:
-	kfree(ps);
-	return ERR_PTR(ret);
-}
-
 static struct sg_table *p2p_exp_map(struct dma_buf_attachment *attach,
 				    enum dma_data_direction dir)
 {
 	struct p2p_exp_buf *buf = attach->dmabuf->priv;
+	unsigned int dma_maps = 0;
 	enum p2p_exp_path path;
-	struct p2p_exp_sgt *ps;
+	struct sg_table *sgt;
 	int ret;
 
 	/* Dynamic importers map under resv; a static one never got here. */
@@ -269,33 +141,26 @@ static struct sg_table *p2p_exp_map(struct dma_buf_attachment *attach,
 	if (ret)
 		return ERR_PTR(ret);
 
-	ps = p2p_exp_map_ranges(attach->dev, buf->exp_dev, buf->ranges,
-				buf->nr_ranges, dir, path);
-	if (IS_ERR(ps)) {
+	sgt = p2p_exp_dma_map(attach->dev, buf->exp_dev, buf->ranges,
+			      buf->nr_ranges, buf->size, dir, path, &dma_maps);
+	if (IS_ERR(sgt)) {
 		dev_dbg(attach->dev, "ino %lu: map failed %ld\n", buf->ino,
-			PTR_ERR(ps));
-		return ERR_CAST(ps);
+			PTR_ERR(sgt));
+		return sgt;
 	}
 	atomic_inc(&buf->stats.maps);
+	atomic_add(dma_maps, &buf->stats.dma_maps);
 	if (path == P2P_EXP_PATH_BUS)
 		atomic_inc(&buf->stats.bus_maps);
 	p2p_exp_contract_mapped(attach);
-	return &ps->sgt;
+	return sgt;
 }
 
 static void p2p_exp_unmap(struct dma_buf_attachment *attach,
 			  struct sg_table *sgt, enum dma_data_direction dir)
 {
-	struct p2p_exp_sgt *ps = container_of(sgt, struct p2p_exp_sgt, sgt);
-
 	p2p_exp_contract_unmapped(attach);
-	if (ps->path != P2P_EXP_PATH_BUS) {
-		mutex_lock(&p2p_exp_dma_lock);
-		p2p_exp_unmap_sg(attach->dev, sgt->sgl, sgt->nents, dir);
-		mutex_unlock(&p2p_exp_dma_lock);
-	}
-	sg_free_table(sgt);
-	kfree(ps);
+	p2p_exp_dma_unmap(attach->dev, sgt, dir);
 }
 
 static void p2p_exp_release(struct dma_buf *dmabuf)
@@ -508,6 +373,7 @@ void p2p_exp_bufs_show(struct seq_file *m, struct p2p_exp_provider *prov)
 			   atomic_read(&buf->stats.revokes),
 			   atomic_read(&buf->stats.unrevokes),
 			   atomic_read(&buf->mapped),
-			   atomic_read(&buf->stats.bus_maps));
+			   atomic_read(&buf->stats.bus_maps),
+			   atomic_read(&buf->stats.dma_maps));
 	up_read(prov->lock);
 }

@@ -212,6 +212,17 @@ static int p2p_exp_buffers_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(p2p_exp_buffers);
 
+static int p2p_exp_walk_show(struct seq_file *m, void *unused)
+{
+	struct p2p_exp_vdev *vdev = m->private;
+	unsigned int bufs, attachments;
+	u64 ns = p2p_exp_walk(&vdev->prov, &bufs, &attachments);
+
+	seq_printf(m, P2P_EXP_WALK_FMT, bufs, attachments, ns);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(p2p_exp_walk);
+
 static ssize_t p2p_exp_revoke_read(struct file *file, char __user *ubuf,
 				   size_t count, loff_t *ppos)
 {
@@ -252,6 +263,8 @@ void p2p_exp_debugfs_add_dev(struct p2p_exp_vdev *vdev)
 			    &p2p_exp_revoke_fops);
 	debugfs_create_file("buffers", 0400, vdev->dbg, vdev,
 			    &p2p_exp_buffers_fops);
+	debugfs_create_file("walk", 0400, vdev->dbg, vdev,
+			    &p2p_exp_walk_fops);
 }
 
 /* debugfs waits for readers and writers still inside these files. */

@@ -17,7 +17,7 @@
  *   i_mmap_rwsem, page tables    (mmap.c) zapping a buffer's CPU mappings;
  *                                the fault handler takes the resv under
  *                                mmap_lock, never memory_lock
- *   p2p_exp_dma_lock             (buf.c) one map or unmap of DMA addresses;
+ *   p2p_exp_dma_lock             (map.c) one map or unmap of DMA addresses;
  *                                innermost, only DMA API calls under it
  *   p2p_exp_viol_lock            (contract.c) the violation log; a leaf
  *   p2p_exp_devs_lock            (main.c) the list of bound devices; a
@@ -39,6 +39,7 @@
 #define _DMABUF_P2P_EXP_H
 
 #include <linux/atomic.h>
+#include <linux/dma-direction.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
@@ -107,6 +108,8 @@ struct p2p_exp_stats {
 	atomic_t unrevokes;
 	/* Maps handed out as PCI bus addresses (p2p_path.c). */
 	atomic_t bus_maps;
+	/* DMA API mappings made for all maps: IOVA allocations (map.c). */
+	atomic_t dma_maps;
 };
 
 struct p2p_exp_buf {
@@ -148,6 +151,8 @@ void p2p_exp_block(struct p2p_exp_provider *prov);
 void p2p_exp_unblock(struct p2p_exp_provider *prov);
 void p2p_exp_resync(struct p2p_exp_provider *prov);
 void p2p_exp_set_forced(struct p2p_exp_provider *prov, bool forced);
+u64 p2p_exp_walk(struct p2p_exp_provider *prov, unsigned int *bufs,
+		 unsigned int *attachments);
 int p2p_exp_check_request(struct device *dev, u32 flags, u32 open_flags,
 			  u32 nr_ranges);
 struct dma_buf *p2p_exp_buf_create(struct p2p_exp_provider *prov, u32 bar,
@@ -167,6 +172,15 @@ enum p2p_exp_path p2p_exp_path_of(struct device *exp, struct device *imp);
 int p2p_exp_path_check(struct device *exp, struct device *imp,
 		       unsigned long ino);
 dma_addr_t p2p_exp_bus_addr(struct device *exp, phys_addr_t phys, u64 len);
+
+/* map.c: ranges to DMA addresses */
+struct sg_table *p2p_exp_dma_map(struct device *dev, struct device *exp,
+				 const struct p2p_exp_range *ranges,
+				 u32 nr_ranges, u64 size,
+				 enum dma_data_direction dir,
+				 enum p2p_exp_path path, unsigned int *dma_maps);
+void p2p_exp_dma_unmap(struct device *dev, struct sg_table *sgt,
+		       enum dma_data_direction dir);
 
 /* contract.c: the revoke contract */
 enum p2p_exp_viol_kind {

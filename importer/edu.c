@@ -444,6 +444,8 @@ static int p2p_imp_edu_hw_init(struct pci_dev *pdev, struct p2p_imp_edu *edu)
 	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(edu_dma_bits));
 	if (ret)
 		goto err_unmap;
+	/* The engine walks segments of any length; see p2p_imp_dma_dev_init(). */
+	dma_set_max_seg_size(dev, P2P_IMP_MAX_SEG);
 	edu->bounce = dma_alloc_coherent(dev, P2P_IMP_EDU_CHUNK,
 					 &edu->bounce_dma, GFP_KERNEL);
 	if (!edu->bounce) {

@@ -63,7 +63,9 @@ static struct miscdevice p2p_imp_misc = {
 /*
  * Attachments need a device to map for. A bare platform device stands in
  * for the HCA: 64-bit DMA, and an explicit segment limit so the number of
- * DMA segments an exporter hands us does not depend on defaults.
+ * DMA segments an exporter hands us does not depend on defaults: 2 GiB, as
+ * mlx5 states, so a GPU-sized BAR is a handful of segments, not the
+ * 262 144 that the 64 KiB default makes of 16 GiB.
  */
 static int p2p_imp_dma_dev_init(void)
 {
@@ -81,7 +83,7 @@ static int p2p_imp_dma_dev_init(void)
 		platform_device_unregister(p2p_imp_pdev);
 		return ret;
 	}
-	dma_set_max_seg_size(&p2p_imp_pdev->dev, SZ_64K);
+	dma_set_max_seg_size(&p2p_imp_pdev->dev, P2P_IMP_MAX_SEG);
 	p2p_imp.dma_dev = &p2p_imp_pdev->dev;
 	return 0;
 }

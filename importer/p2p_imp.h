@@ -50,6 +50,7 @@
 #include <linux/list.h>
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -82,6 +83,8 @@ extern struct p2p_imp p2p_imp;
 #define P2P_IMP_MAX_DELAY_MS	10000
 /* How long move_notify waits for in-flight accesses: the default. */
 #define P2P_IMP_FENCE_TIMEOUT	(10 * HZ)
+/* DMA segment limit of the importer's devices (main.c). */
+#define P2P_IMP_MAX_SEG		SZ_2G
 
 struct p2p_imp_mr {
 	struct kref ref;	/* one for the context's table, one per user */

@@ -15,6 +15,9 @@
  *                                ops->match_token_uuid unconditionally
  *   P2P_HAVE_VFIO_REGION_INFO_OP VFIO_DEVICE_GET_REGION_INFO goes to
  *                                ops->get_region_info_caps, not ->ioctl
+ *   P2P_HAVE_DMA_IOVA            dma_iova_try_alloc()/dma_iova_link() and
+ *                                DMA_ATTR_MMIO: MMIO linked into one IOVA
+ *                                span (6.18)
  */
 #ifndef _DMABUF_P2P_COMPAT_H
 #define _DMABUF_P2P_COMPAT_H

@@ -13,6 +13,7 @@
  *                          written while it was closed;
  *                       r: "0"/"1", the forced-revoke state
  *   <BDF>/buffers       r: one line per live buffer, P2P_EXP_BUF_FMT
+ *   <BDF>/walk          r: a revoke's walk without the revoke, P2P_EXP_WALK_FMT
  *   releases            r: one line per released buffer, oldest first (the
  *                          last P2P_EXP_RELEASE_LOG), P2P_EXP_REL_FMT;
  *                       w: anything clears it
@@ -117,10 +118,19 @@
 
 /*
  * <BDF>/buffers line; mapped: mappings outstanding right now; bus_maps: maps
- * handed out as PCI bus addresses (importer below a shared bridge)
+ * handed out as PCI bus addresses (importer below a shared bridge);
+ * dma_maps: DMA API mappings made by all maps (IOVA allocations under an
+ * IOMMU: one per range, or one per map where the IOVA API links them all)
  */
 #define P2P_EXP_BUF_FMT \
-	"ino=%lu size=%llu revoked=%d attaches=%u maps=%u revokes=%u unrevokes=%u mapped=%u bus_maps=%u\n"
+	"ino=%lu size=%llu revoked=%d attaches=%u maps=%u revokes=%u unrevokes=%u mapped=%u bus_maps=%u dma_maps=%u\n"
+
+/*
+ * <BDF>/walk: each read walks every buffer and attachment as a revoke does
+ * (locks, references, the attachment lists), notifying nobody, and says
+ * how long it took: the baseline of the revoke fan-out benchmark.
+ */
+#define P2P_EXP_WALK_FMT	"buffers=%u attachments=%u ns=%llu\n"
 
 /* violations line */
 #define P2P_EXP_VIOL_FMT	"ino=%lu kind=%s driver=%s dev=%s\n"

@@ -9,7 +9,6 @@
  * override), DMABUF_P2P_MODDIR (where the .ko files are).
  */
 #include <fcntl.h>
-#include <linux/udmabuf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,9 +198,10 @@ void t_stat(const char *bdf, uint64_t ino, struct p2p_buf_stat *st)
 	t_need_debugfs();
 	if (p2p_buffer_stat(bdf, ino, st))
 		FAIL("%s", p2p_last_error());
-	tap_diag("buffer ino=%llu size=%llu revoked=%d attaches=%u maps=%u revokes=%u unrevokes=%u mapped=%u bus_maps=%u",
+	tap_diag("buffer ino=%llu size=%llu revoked=%d attaches=%u maps=%u revokes=%u unrevokes=%u mapped=%u bus_maps=%u dma_maps=%u",
 		 (unsigned long long)st->ino, (unsigned long long)st->size, st->revoked,
-		 st->attaches, st->maps, st->revokes, st->unrevokes, st->mapped, st->bus_maps);
+		 st->attaches, st->maps, st->revokes, st->unrevokes, st->mapped, st->bus_maps,
+		 st->dma_maps);
 }
 
 bool t_listed(const char *bdf, uint64_t ino)
@@ -360,27 +360,11 @@ int t_wait_task_sleeping(pid_t pid, unsigned int timeout_ms)
 /* A udmabuf of @size bytes over a sealed memfd; skip if udmabuf is absent. */
 int t_udmabuf(size_t size, int *memfd_out)
 {
-	struct udmabuf_create c = { 0 };
-	int dev, memfd, fd;
+	int fd = p2p_udmabuf_create(size, memfd_out);
 
-	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
-	if (dev < 0 && errno == ENOENT)
-		SKIP("no /dev/udmabuf (CONFIG_UDMABUF off)");
-	ASSERT_SYSOK(dev);
-	memfd = memfd_create("dmabuf-p2p", MFD_ALLOW_SEALING | MFD_CLOEXEC);
-	ASSERT_SYSOK(memfd);
-	ASSERT_SYSOK(ftruncate(memfd, size));
-	ASSERT_SYSOK(fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK));
-	c.memfd = memfd;
-	c.flags = UDMABUF_FLAGS_CLOEXEC;
-	c.offset = 0;
-	c.size = size;
-	fd = ioctl(dev, UDMABUF_CREATE, &c);
-	ASSERT_SYSOK(fd);
-	close(dev);
-	if (memfd_out)
-		*memfd_out = memfd;
-	else
-		close(memfd);
+	if (fd == -ENOENT)
+		SKIP("%s", p2p_last_error());
+	if (fd < 0)
+		FAIL("%s", p2p_last_error());
 	return fd;
 }

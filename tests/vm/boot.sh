@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Boot the test VM once under TCG and collect its two serial logs.
 # Usage: boot.sh BZIMAGE INITRD MODE IOMMU TIMEOUT_S OUTDIR
-#   MODE: main | negative | demo | soak | rigtest.<fault>;  IOMMU: noiommu | iommu
+#   MODE: main | negative | demo | soak | bench | rigtest.<fault>;  IOMMU: noiommu | iommu
 # Environment: P2P_APPEND (more kernel arguments; p2p.cpu=MODEL among them
 # picks QEMU's CPU model), P2P_TCG (single, the default, or multi: see
-# below), P2P_FATAL_GRACE_S (default 5).
+# below), P2P_FATAL_GRACE_S (default 5), P2P_BAR_SIZE (the BAR of the main
+# ivshmem and of the two siblings, default 1M; make bench: 1G).
 # Exit: 0 the guest reached "@@ DONE"; 124 timed out; 125 the console
 # watcher ended the boot on a fatal kernel report; other: QEMU failed.
 # OUTDIR gets console.log, results.log, qemu.log, seconds, end (done |
@@ -51,6 +52,9 @@ accel=tcg,thread=${P2P_TCG:-single}
 cpu=$(sed -n 's/.*\bp2p\.cpu=\([^ ]*\).*/\1/p' <<<"$append")
 cpu=${cpu:-max,la57=off}
 
+# Sparse: QEMU touches only what the guest writes.
+bar=${P2P_BAR_SIZE:-1M}
+
 fatal_re=$outdir/.fatal-patterns
 awk -F'\t' '!/^#/ && $2 == "yes" { print $3 }' "$REPO/tests/vm/splat-patterns" >"$fatal_re"
 grace=${P2P_FATAL_GRACE_S:-5}
@@ -63,15 +67,15 @@ timeout --foreground -k 5 "$tmo" qemu-system-x86_64 \
 	-serial "file:$outdir/console.log" -serial "file:$outdir/results.log" \
 	"${extra[@]}" \
 	-device pcie-root-port,id=rp1,chassis=1,slot=1 \
-	-object "memory-backend-file,id=ivmem,size=1M,share=on,mem-path=$shm" \
+	-object "memory-backend-file,id=ivmem,size=$bar,share=on,mem-path=$shm" \
 	-device ivshmem-plain,memdev=ivmem,bus=rp1 \
 	-device pcie-root-port,id=rp2,chassis=2,slot=2 \
 	-device nvme,serial=p2pnvme,bus=rp2 \
 	-device pcie-root-port,id=rp3,chassis=3,slot=3 \
 	-device e1000e,bus=rp3 \
 	-device pcie-root-port,id=rp4,chassis=4,slot=4 \
-	-object memory-backend-memfd,id=ivsib0,size=1M,share=on \
-	-object memory-backend-memfd,id=ivsib1,size=1M,share=on \
+	-object "memory-backend-memfd,id=ivsib0,size=$bar,share=on" \
+	-object "memory-backend-memfd,id=ivsib1,size=$bar,share=on" \
 	-device ivshmem-plain,memdev=ivsib0,bus=rp4,addr=0.0,multifunction=on \
 	-device ivshmem-plain,memdev=ivsib1,bus=rp4,addr=0.1 \
 	-device pcie-root-port,id=rp5,chassis=5,slot=5 \

@@ -23,6 +23,7 @@ enum cli_cmd {
 	CMD_STRESS = 1 << 4,
 	CMD_FUZZ = 1 << 5,
 	CMD_CONFORM = 1 << 6,
+	CMD_BENCH = 1 << 7,
 };
 
 /* What a stress worker can do; --ops names them, in this order. */
@@ -52,6 +53,8 @@ enum stress_op {
 #define FUZZ_DEFAULT_S		60
 #define FUZZ_DEFAULT_THREADS	1
 #define FUZZ_MAX_CALLS		(1ULL << 40)
+/* bench: seconds of each exporter's stress cycle */
+#define BENCH_DEFAULT_S		10
 
 struct cli_opts {
 	enum cli_cmd cmd;
@@ -130,6 +133,7 @@ void cli_json_sf(struct cli_json *j, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void cli_json_u(struct cli_json *j, const char *key, uint64_t v);
 void cli_json_i(struct cli_json *j, const char *key, int64_t v);
+void cli_json_d(struct cli_json *j, const char *key, double v);
 void cli_json_b(struct cli_json *j, const char *key, bool v);
 void cli_json_null(struct cli_json *j, const char *key);
 const char *cli_result_name(int ret);
@@ -138,6 +142,7 @@ void cli_json_stat(struct cli_json *j, const char *key, const struct p2p_buf_sta
 
 int cmd_info(const struct cli_opts *o, const char *bdf);
 int cmd_create(const struct cli_opts *o, const char *bdf);
+int cmd_bench(const struct cli_opts *o, const char *bdf);
 int cli_dmabuf_facts(int fd, uint64_t *ino, uint64_t *size, char *exp_name, size_t len);
 int cmd_revoke(const struct cli_opts *o, const char *bdf);
 int cmd_scenario(const struct cli_opts *o, const char *bdf);

@@ -55,10 +55,10 @@ int cli_pick_bar(struct p2p_dev *dev, const struct cli_opts *o, unsigned int *ba
 
 void cli_print_stat(FILE *f, const char *prefix, const struct p2p_buf_stat *st)
 {
-	fprintf(f, "%sino=%llu size=%llu revoked=%d attaches=%u maps=%u revokes=%u unrevokes=%u mapped=%u bus_maps=%u\n",
+	fprintf(f, "%sino=%llu size=%llu revoked=%d attaches=%u maps=%u revokes=%u unrevokes=%u mapped=%u bus_maps=%u dma_maps=%u\n",
 		prefix, (unsigned long long)st->ino, (unsigned long long)st->size,
 		st->revoked, st->attaches, st->maps, st->revokes, st->unrevokes, st->mapped,
-		st->bus_maps);
+		st->bus_maps, st->dma_maps);
 }
 
 /*

@@ -17,11 +17,12 @@
  * What maps. The importer maps DMA_BIDIRECTIONAL, one attachment per
  * REG_MR, for the whole buffer whatever the MR's offset and length, and
  * keeps it mapped while the MR lives (a remap after a revoke replaces the
- * mapping, it adds none). Our exporter maps each range in chunks of the
- * importing device's max segment size rounded down to pages: 64 KiB for
- * the importer's platform device and for the edu engine (P2P_MR_EDU), so
- * starts at BAR + range offset + k * 64 KiB. Ranges of one buffer may
- * overlap: their starts count as often as they occur. A udmabuf's
+ * mapping, it adds none). Our exporter (exporter/map.c) makes one DMA
+ * API mapping per range, starting at BAR + range offset, however the
+ * table then cuts it (or one IOVA span for all ranges, with the 7.x IOVA
+ * API, which DMA-API debugging does not file: counting its range starts
+ * only over-counts). Ranges of one buffer may overlap: their starts count
+ * as often as they occur. A udmabuf's
  * attachment maps each of its pages (RAM, keyed by the buffer, as no other
  * buffer has those pages), and its first CPU access adds one mapping kept
  * until its release: its pages get one less.
@@ -89,17 +90,14 @@ static int push_key(struct fuzz_ovl_key **v, size_t *n, size_t *cap, uint64_t sp
 int fuzz_ovl_keys(const struct fuzz_ovl_buf *b, uint64_t page, struct fuzz_ovl_key **keys,
 		  size_t *n)
 {
-	/* p2p_exp_map_ranges(): seg >= PAGE_SIZE ? round_down(seg, PAGE_SIZE) : seg */
-	uint64_t chunk = FUZZ_OVL_SEG >= page ? FUZZ_OVL_SEG / page * page : FUZZ_OVL_SEG;
 	struct fuzz_ovl_key *v = NULL;
 	size_t nv = 0, cap = 0, i, o;
 	uint64_t off;
 	unsigned int r;
 
-	if (b->ram)
-		chunk = page;
 	for (r = 0; r < b->nr && r < FUZZ_OVL_RANGES; r++) {
-		for (off = 0; off < b->r[r].length; off += chunk) {
+		/* A udmabuf maps page by page; our exporter a range at once. */
+		for (off = 0; off < b->r[r].length; off += page) {
 			uint64_t at = b->r[r].offset + off;
 
 			if (push_key(&v, &nv, &cap, b->ram ? FUZZ_OVL_RAM | b->ino : b->bar,
@@ -107,7 +105,7 @@ int fuzz_ovl_keys(const struct fuzz_ovl_buf *b, uint64_t page, struct fuzz_ovl_k
 				free(v);
 				return -ENOMEM;
 			}
-			if (off + chunk < off)
+			if (!b->ram || off + page < off)
 				break;
 		}
 	}

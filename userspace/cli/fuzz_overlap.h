@@ -16,7 +16,6 @@
 
 #define FUZZ_OVL_MAX	7		/* live mappings starting in one cacheline */
 #define FUZZ_OVL_LINE	64		/* L1_CACHE_BYTES (x86) */
-#define FUZZ_OVL_SEG	(64 * 1024)	/* max segment of the importer's devices */
 #define FUZZ_OVL_RAM	(1ULL << 63)	/* key space of a udmabuf's pages: | its ino */
 #define FUZZ_OVL_RANGES	DMABUF_P2P_MAX_RANGES
 #define FUZZ_OVL_GONE	64		/* removals of handles not recorded yet */

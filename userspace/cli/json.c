@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,6 +153,17 @@ void cli_json_i(struct cli_json *j, const char *key, int64_t v)
 	fprintf(j->f, "%" PRId64, v);
 }
 
+/* A number with one decimal; JSON has no NaN or infinity: null for those. */
+void cli_json_d(struct cli_json *j, const char *key, double v)
+{
+	if (!member(j, key))
+		return;
+	if (isfinite(v))
+		fprintf(j->f, "%.1f", v);
+	else
+		fputs("null", j->f);
+}
+
 void cli_json_b(struct cli_json *j, const char *key, bool v)
 {
 	if (!member(j, key))
@@ -193,5 +205,6 @@ void cli_json_stat(struct cli_json *j, const char *key, const struct p2p_buf_sta
 	cli_json_u(j, "unrevokes", st->unrevokes);
 	cli_json_u(j, "mapped", st->mapped);
 	cli_json_u(j, "bus_maps", st->bus_maps);
+	cli_json_u(j, "dma_maps", st->dma_maps);
 	cli_json_end(j);
 }

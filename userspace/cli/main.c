@@ -74,6 +74,9 @@ int main(int argc, char **argv)
 	case CMD_CONFORM:
 		ret = cmd_conform(o, bdf);
 		break;
+	case CMD_BENCH:
+		ret = cmd_bench(o, bdf);
+		break;
 	default:
 		ret = CLI_FAIL;
 	}

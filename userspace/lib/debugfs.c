@@ -26,6 +26,7 @@ int p2p_parse_buf_line(const char *line, struct p2p_buf_stat *st)
 		KV("unrevokes", KV_U32, &tmp.unrevokes),
 		KV("mapped", KV_U32, &tmp.mapped),
 		KV("bus_maps", KV_U32, &tmp.bus_maps),
+		KV("dma_maps", KV_U32, &tmp.dma_maps),
 	};
 	int ret = p2p_parse_kv(line, kv, ARRAY_SIZE(kv), "buffers");
 

@@ -123,6 +123,9 @@ int p2p_dmabuf_ino(int fd, uint64_t *ino);
 int p2p_dmabuf_size(int fd, uint64_t *size);
 int p2p_fdinfo_field(int fd, const char *key, char *buf, size_t len);
 
+/* udmabuf.c */
+int p2p_udmabuf_create(size_t size, int *memfd_out);
+
 /* trigger.c */
 enum p2p_trigger {
 	P2P_TRIG_NONE = 0,
@@ -218,6 +221,7 @@ struct p2p_buf_stat {
 	unsigned int unrevokes;
 	unsigned int mapped;	/* mappings outstanding, all attachments */
 	unsigned int bus_maps;	/* maps given as PCI bus addresses */
+	unsigned int dma_maps;	/* DMA API mappings (IOVA allocations), all maps */
 };
 
 struct p2p_rel_rec {

@@ -341,6 +341,38 @@ static void p2p_exp_test_map_huge(struct kunit *test)
 	check_huge(test, f, dmabuf, "p2p_exp_imp_4g", UINT_MAX, 3);
 }
 
+/*
+ * One DMA mapping per range, however long: the importer's 64 KiB segment
+ * limit cuts the table, not the mapping. A 16 MiB range is 256 entries and
+ * one mapping; three ranges are three.
+ */
+static void p2p_exp_test_map_cost_per_range(struct kunit *test)
+{
+	static const struct vfio_region_dma_range r[] = {
+		{ 0, SZ_16M }, { SZ_32M, SZ_64K }, { SZ_64M, SZ_1M },
+	};
+	struct p2p_fake *f = p2p_fake_new(test);
+	struct p2p_fake_imp *imp = p2p_fake_importer(test, "p2p_exp_imp0",
+						     SZ_64K);
+	struct dma_buf *one = p2p_fake_create(test, f, 2, r, 1);
+	struct dma_buf *three = p2p_fake_create(test, f, 2, r, ARRAY_SIZE(r));
+	struct dma_buf_attachment *attach;
+	struct p2p_fake_seg *segs;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, one);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, three);
+	attach = p2p_fake_attach(test, one, imp);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, attach);
+	KUNIT_EXPECT_EQ(test, p2p_fake_map(test, attach, &segs), SZ_16M / SZ_64K);
+	KUNIT_EXPECT_EQ(test, atomic_read(&buf_of(test, one)->stats.dma_maps), 1);
+
+	attach = p2p_fake_attach(test, three, imp);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, attach);
+	KUNIT_EXPECT_EQ(test, p2p_fake_map(test, attach, &segs),
+			(SZ_16M + SZ_64K + SZ_1M) / SZ_64K);
+	KUNIT_EXPECT_EQ(test, atomic_read(&buf_of(test, three)->stats.dma_maps), 3);
+}
+
 static void p2p_exp_test_revoke_notifies_once(struct kunit *test)
 {
 	struct p2p_fake *f = p2p_fake_new(test);
@@ -471,26 +503,30 @@ static void p2p_exp_test_fail_knobs(struct kunit *test)
 
 /*
  * A mapping that fails part way through returns what dma_mapping_error()
- * says, and unmaps the chunks it had mapped (CONFIG_DMA_API_DEBUG would
+ * says, and unmaps the ranges it had mapped (CONFIG_DMA_API_DEBUG would
  * report a leak), so the next map works.
  */
 static void p2p_exp_test_dma_map_error(struct kunit *test)
 {
+	static const struct vfio_region_dma_range r[] = {
+		{ 0, PG }, { 2 * PG, PG }, { 4 * PG, PG }, { 6 * PG, PG },
+	};
 	struct p2p_fake *f = p2p_fake_new(test);
 	struct p2p_fake_imp *imp = p2p_fake_importer(test, "p2p_exp_imp0",
 						     PAGE_SIZE);
-	struct dma_buf *dmabuf = one_range(test, f, 0, 4 * PG);
+	struct dma_buf *dmabuf = p2p_fake_create(test, f, 0, r, ARRAY_SIZE(r));
 	struct dma_buf_attachment *attach;
 	struct p2p_fake_seg *segs;
 	int want;
 
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
 	attach = p2p_fake_attach(test, dmabuf, imp);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, attach);
 	want = dma_mapping_error(imp->dev, DMA_MAPPING_ERROR);
 	KUNIT_ASSERT_LT(test, want, 0);
 	KUNIT_EXPECT_NE(test, want, -EIO);
 
-	/* Four one-page chunks; the third fails. */
+	/* Four one-page ranges, one mapping each; the third fails. */
 	atomic_set(&p2p_exp_knobs.fail_dma_map_at, 3);
 	KUNIT_EXPECT_EQ(test, p2p_fake_map(test, attach, &segs), want);
 	KUNIT_EXPECT_EQ(test, atomic_read(&p2p_exp_knobs.fail_dma_map_at), 0);
@@ -672,6 +708,7 @@ static struct kunit_case p2p_exp_cases[] = {
 	KUNIT_CASE(p2p_exp_test_sg_cpu_side_empty),
 	KUNIT_CASE(p2p_exp_test_map_multi_range),
 	KUNIT_CASE(p2p_exp_test_map_huge),
+	KUNIT_CASE(p2p_exp_test_map_cost_per_range),
 	KUNIT_CASE(p2p_exp_test_revoke_notifies_once),
 	KUNIT_CASE(p2p_exp_test_unrevoke),
 	KUNIT_CASE(p2p_exp_test_map_after_revoke),
