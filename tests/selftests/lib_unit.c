@@ -658,6 +658,8 @@ static void cli_bad(void)
 	BAD("needs a command", "--bar", "2");
 	BAD("--range", "create", "--range", "4K");
 	BAD("--device needs", "--device=", "info");
+	BAD("unknown trigger 'nope'", "revoke", "nope");
+	BAD("unknown trigger 'nope'", "revoke", "--trigger", "nope");
 #undef BAD
 	many[0] = "dmabuf-p2p";
 	many[1] = "create";
@@ -1402,6 +1404,69 @@ static void cli_json_depth(void)
 	ASSERT_EQ(ret[11], -EOVERFLOW);
 	ASSERT_TRUE(j.too_deep);
 	ASSERT_EQ(cli_json_level(&j), 0);
+}
+
+static char *usage_of(enum cli_cmd cmd)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	ASSERT_TRUE(f != NULL);
+	cli_usage(f, cmd);
+	fclose(f);
+	return out;
+}
+
+#define HAS(text, s)	ASSERT_TRUE(strstr(text, s) != NULL)
+#define LACKS(text, s)	ASSERT_TRUE(strstr(text, s) == NULL)
+
+/* --help gives the defaults of the command asked about, no other's. */
+static void cli_usage_defaults(void)
+{
+	char *u = usage_of(CMD_REVOKE);
+
+	HAS(u, "default: the first page");
+	HAS(u, "default: every trigger, in turn");
+	LACKS(u, "whole BAR");
+	free(u);
+	u = usage_of(CMD_CREATE);
+	HAS(u, "default: the whole BAR");
+	LACKS(u, "first page");
+	free(u);
+	u = usage_of(CMD_SCENARIO);
+	HAS(u, "default: 3, for each race scenario");
+	HAS(u, "default: 4");
+	LACKS(u, "60");
+	LACKS(u, "stress run");
+	free(u);
+	u = usage_of(CMD_STRESS);
+	HAS(u, "default: 60\n");
+	LACKS(u, "race scenario");
+	free(u);
+	u = usage_of(CMD_FUZZ);
+	HAS(u, "default: 1\n");
+	HAS(u, "default: 100000");
+	free(u);
+}
+
+#undef HAS
+#undef LACKS
+
+/* --version needs no command and no device. */
+static void cli_version(void)
+{
+	static struct cli_opts o;
+	char err[256];
+
+	ASSERT_EQ(parse(&o, err, "--version", END), 0);
+	ASSERT_TRUE(o.version);
+	ASSERT_EQ(parse(&o, err, "-V", END), 0);
+	ASSERT_TRUE(o.version);
+	ASSERT_EQ(parse(&o, err, "info", "--version", END), 0);
+	ASSERT_TRUE(o.version);
+	ASSERT_EQ(parse(&o, err, "info", END), 0);
+	ASSERT_FALSE(o.version);
 }
 
 /* Numbers with one decimal; what JSON cannot say (NaN, infinity) is null. */
@@ -2636,6 +2701,8 @@ static const struct tap_case cases[] = {
 	TAP_CASE(fdpass_extra_fds),
 	TAP_CASE(cli_json_depth),
 	TAP_CASE(cli_json_double),
+	TAP_CASE(cli_usage_defaults),
+	TAP_CASE(cli_version),
 	TAP_CASE(kmsg_big_records),
 	TAP_CASE(fuzz_errno_table),
 	TAP_CASE(fuzz_kstrto_model),

@@ -59,6 +59,7 @@ enum stress_op {
 struct cli_opts {
 	enum cli_cmd cmd;
 	bool help;
+	bool version;
 	const char *device;
 	bool bar_set;
 	unsigned int bar;

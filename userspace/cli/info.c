@@ -257,10 +257,16 @@ static void print_modules(struct cli_json *j)
 		putchar('\n');
 }
 
+/*
+ * Everything sysfs, vfio and debugfs say of @bdf. Fails (after printing
+ * what it could) when vfio cannot open the device: the rest of the tool
+ * could not use it either.
+ */
 int cmd_info(const struct cli_opts *o, const char *bdf)
 {
 	struct cli_json js, *j = o->json ? &js : NULL;
 	bool importer = !access(DMABUF_P2P_IMPORTER_DEV, F_OK);
+	char why[256] = "";
 	struct p2p_dev dev;
 
 	if (j)
@@ -269,6 +275,7 @@ int cmd_info(const struct cli_opts *o, const char *bdf)
 	if (j)
 		cli_json_obj(j, "vfio");
 	if (p2p_dev_open(bdf, &dev)) {
+		snprintf(why, sizeof(why), "vfio cannot open %s: %s", bdf, p2p_last_error());
 		if (j) {
 			cli_json_b(j, "open", false);
 			cli_json_s(j, "error", p2p_last_error());
@@ -288,10 +295,16 @@ int cmd_info(const struct cli_opts *o, const char *bdf)
 	print_buffers(j, bdf);
 	if (j) {
 		cli_json_b(j, "importer", importer);
-		cli_json_result(j, CLI_PASS);
+		if (why[0])
+			cli_json_s(j, "error", why);
+		cli_json_result(j, why[0] ? CLI_FAIL : CLI_PASS);
 		cli_json_end(j);
 	} else {
 		printf("importer: %s\n", importer ? "present" : "absent");
+	}
+	if (why[0]) {
+		cli_err("%s", why);
+		return CLI_FAIL;
 	}
 	return CLI_PASS;
 }

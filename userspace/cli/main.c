@@ -9,6 +9,10 @@
 
 #include "cli.h"
 
+#ifndef P2P_VERSION
+#define P2P_VERSION "unknown"
+#endif
+
 int main(int argc, char **argv)
 {
 	struct cli_opts *o;
@@ -25,6 +29,11 @@ int main(int argc, char **argv)
 		cli_usage(stderr, o->cmd);
 		free(o);
 		return CLI_FAIL;
+	}
+	if (o->version) {
+		printf("dmabuf-p2p %s\n", P2P_VERSION);
+		free(o);
+		return CLI_PASS;
 	}
 	if (o->help || o->list) {
 		if (o->help)

@@ -18,7 +18,7 @@
 enum opt_id {
 	OPT_DEVICE, OPT_HELP, OPT_BAR, OPT_REGION, OPT_RANGE, OPT_TRIGGER,
 	OPT_MR, OPT_HOLD, OPT_NO_IMPORTER, OPT_JSON, OPT_TAP, OPT_LIST,
-	OPT_DURATION, OPT_THREADS, OPT_SEED, OPT_OPS, OPT_CALLS,
+	OPT_DURATION, OPT_THREADS, OPT_SEED, OPT_OPS, OPT_CALLS, OPT_VERSION,
 };
 
 struct opt_def {
@@ -35,16 +35,16 @@ static const struct opt_def defs[] = {
 	  "-d, --device BDF      PCI device (default: $DMABUF_P2P_DEVICE)" },
 	{ "help", 'h', false, CMD_ALL, OPT_HELP,
 	  "-h, --help            this text" },
+	{ "version", 'V', false, CMD_ALL, OPT_VERSION,
+	  "-V, --version         the version, and nothing else" },
 	{ "bar", 'b', true, CMD_CREATE | CMD_REVOKE | CMD_FUZZ, OPT_BAR,
 	  "-b, --bar N           BAR 0..5 (default: the largest memory BAR)" },
 	{ "region", 0, true, CMD_CREATE, OPT_REGION,
 	  "    --region N        raw vfio region index, valid or not (pokes the uAPI)" },
 	{ "range", 'r', true, CMD_CREATE | CMD_REVOKE, OPT_RANGE,
-	  "-r, --range OFF:LEN   a BAR range, repeatable; sizes take K/M/G\n"
-	  "                        (default: create: the whole BAR; revoke: first page)" },
+	  "-r, --range OFF:LEN   a BAR range, repeatable; sizes take K/M/G" },
 	{ "trigger", 't', true, CMD_REVOKE, OPT_TRIGGER,
-	  "-t, --trigger NAME    revoke trigger (or as the first argument);\n"
-	  "                        default: every trigger, in turn" },
+	  "-t, --trigger NAME    revoke trigger (or as the first argument)" },
 	{ "mr", 0, false, CMD_CREATE, OPT_MR,
 	  "    --mr              register with the importer, print the DMA segments" },
 	{ "hold", 0, true, CMD_CREATE, OPT_HOLD,
@@ -59,21 +59,35 @@ static const struct opt_def defs[] = {
 	{ "list", 0, false, CMD_SCENARIO, OPT_LIST,
 	  "    --list            list the scenarios and exit" },
 	{ "duration", 0, true, CMD_RUNS | CMD_BENCH, OPT_DURATION,
-	  "    --duration S      seconds: of each race scenario (default 3), of the\n"
-	  "                        stress run (default 60), of each bench cycle run\n"
-	  "                        (default 10); fuzz: at most this long\n"
-	  "                        (default 60, none with --calls alone)" },
+	  "    --duration S      how long to run, in seconds" },
 	{ "threads", 0, true, CMD_RUNS, OPT_THREADS,
-	  "    --threads N       worker threads (default 4, fuzz 1; at most 64)" },
+	  "    --threads N       worker threads (at most 64)" },
 	{ "seed", 0, true, CMD_SEEDED, OPT_SEED,
 	  "    --seed X          PRNG seed: same seed, same operation sequence\n"
 	  "                        (default: from the clock, printed)" },
 	{ "calls", 0, true, CMD_FUZZ, OPT_CALLS,
-	  "    --calls N         calls to make, split over the threads (default\n"
-	  "                        100000; none with --duration alone)" },
+	  "    --calls N         calls to make, split over the threads" },
 	{ "ops", 0, true, CMD_STRESS, OPT_OPS,
 	  "    --ops LIST        comma-separated mix of create,share,register,access,\n"
 	  "                        revoke,unrevoke,reset,close,exit,mmap (default: all)" },
+};
+
+/* What an option defaults to, for the commands it applies to (--help). */
+static const struct {
+	enum opt_id id;
+	unsigned int cmds;
+	const char *text;
+} dflts[] = {
+	{ OPT_RANGE, CMD_CREATE, "the whole BAR" },
+	{ OPT_RANGE, CMD_REVOKE, "the first page" },
+	{ OPT_TRIGGER, CMD_REVOKE, "every trigger, in turn" },
+	{ OPT_DURATION, CMD_SCENARIO, "3, for each race scenario" },
+	{ OPT_DURATION, CMD_STRESS, "60" },
+	{ OPT_DURATION, CMD_FUZZ, "60, at most; none with --calls alone" },
+	{ OPT_DURATION, CMD_BENCH, "10, for each exporter's cycle run" },
+	{ OPT_THREADS, CMD_SCENARIO | CMD_STRESS, "4" },
+	{ OPT_THREADS, CMD_FUZZ, "1" },
+	{ OPT_CALLS, CMD_FUZZ, "100000; none with --duration alone" },
 };
 
 const char *const cli_stress_op_names[SOP_NR] = {
@@ -191,6 +205,9 @@ static int apply(struct cli_opts *o, const struct opt_def *d, const char *val,
 		break;
 	case OPT_HELP:
 		o->help = true;
+		break;
+	case OPT_VERSION:
+		o->version = true;
 		break;
 	case OPT_BAR:
 		if (p2p_parse_bar(val, &o->bar))
@@ -328,7 +345,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 			return -1;
 		seen |= 1u << d->id;
 	}
-	if (o->help)
+	if (o->help || o->version)
 		return 0;
 	for (c = 0; c < sizeof(defs) / sizeof(defs[0]); c++) {
 		if (!(seen & (1u << defs[c].id)))
@@ -349,6 +366,9 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 		return fail(err, errlen, "--json does not apply to --list");
 	if (o->cmd == CMD_SCENARIO && !o->scenario && !o->list)
 		return fail(err, errlen, "scenario needs a NAME, 'all' or --list");
+	if (o->cmd == CMD_REVOKE && o->trigger && !p2p_trigger_lookup(o->trigger))
+		return fail(err, errlen, "unknown trigger '%s': revoke --help lists them",
+			    o->trigger);
 	if (o->cmd == CMD_FUZZ) {
 		/* Whichever limit was given alone is the only one. */
 		if (!o->threads)
@@ -384,9 +404,15 @@ void cli_usage(FILE *f, enum cli_cmd cmd)
 		fprintf(f, "usage: dmabuf-p2p %s [OPTIONS]%s\n\noptions:\n", cli_cmd_name(cmd),
 			cmd == CMD_REVOKE ? " [TRIGGER]" :
 			cmd == CMD_SCENARIO ? " NAME|all" : "");
-		for (i = 0; i < sizeof(defs) / sizeof(defs[0]); i++)
-			if (defs[i].cmds & cmd)
-				fprintf(f, "  %s\n", defs[i].help);
+		for (i = 0; i < sizeof(defs) / sizeof(defs[0]); i++) {
+			if (!(defs[i].cmds & cmd))
+				continue;
+			fprintf(f, "  %s\n", defs[i].help);
+			for (n = 0; n < sizeof(dflts) / sizeof(dflts[0]); n++)
+				if (dflts[n].id == defs[i].id && dflts[n].cmds & cmd)
+					fprintf(f, "                          default: %s\n",
+						dflts[n].text);
+		}
 		if (cmd == CMD_REVOKE) {
 			const struct p2p_trigger_desc *t = p2p_trigger_descs(&n);
 
