@@ -163,7 +163,7 @@ void p2p_exp_bufs_show(struct seq_file *m, struct p2p_exp_provider *prov);
 
 /* p2p_path.c: how an importer reaches the MMIO */
 enum p2p_exp_path {
-	P2P_EXP_PATH_HOST,	/* through the host bridge: dma_map_resource() */
+	P2P_EXP_PATH_HOST,	/* through the host bridge: the DMA API */
 	P2P_EXP_PATH_BUS,	/* below a shared bridge: the PCI bus address */
 	P2P_EXP_PATH_NONE,	/* not a PCI device: refused at map */
 };
@@ -232,7 +232,7 @@ struct p2p_exp_knobs {
 	bool allow_non_pci;
 	/*
 	 * No debugfs file, KUnit only: N > 0 makes the Nth DMA mapping from
-	 * now on fail as dma_map_resource() failing would, see buf.c.
+	 * now on fail as dma_map_resource() failing would, see map.c.
 	 */
 	atomic_t fail_dma_map_at;
 };

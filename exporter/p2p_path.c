@@ -8,7 +8,7 @@
  * bridge routes the request by bus address and no IOMMU ever sees it, so
  * the importer must be handed the PCI bus address of the BAR. Any other
  * pair talks through the host bridge, which the IOMMU translates: that
- * path needs dma_map_resource(), and the kernel's P2P machinery
+ * path needs the DMA API (map.c), and the kernel's P2P machinery
  * (pci_p2pdma_distance) to say whether the host bridge forwards peer
  * traffic at all. A device that is not PCI cannot be placed on either
  * path, and is refused, as upstream vfio-pci refuses it.
@@ -68,7 +68,7 @@ static enum p2p_exp_path p2p_exp_pci_path(struct pci_dev *exp,
 
 /*
  * Only the KUnit suites export from a device that is not PCI: there is no
- * topology to judge, and dma_map_resource() is all a fake needs.
+ * topology to judge, and the DMA API is all a fake needs.
  */
 enum p2p_exp_path p2p_exp_path_of(struct device *exp, struct device *imp)
 {
