@@ -11,9 +11,11 @@
 #                        what P2P users pay (map latency, revoke fan-out,
 #                        cycle rate), measured in the VM: report + plots
 #   make bench-rig       the rig's own speed targets (make check times)
+#   make kunit-run       the KUnit suites built in and run by the kernel's
+#                        kunit.py (x86_64 under QEMU)
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
-.PHONY: all modules userspace check run soak bench bench-rig clean
+.PHONY: all modules userspace check run soak bench bench-rig kunit-run clean
 
 all: modules userspace
 
@@ -37,6 +39,9 @@ bench:
 
 bench-rig:
 	bash tests/bench_rig.sh
+
+kunit-run:
+	bash tests/kunit/kunit_run.sh
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean

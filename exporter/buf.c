@@ -13,11 +13,13 @@
 #include <linux/pci.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include <kunit/visibility.h>
 
 #include "dmabuf_p2p_debugfs.h"
 #include "dmabuf_p2p_compat.h"
 #include "p2p_exp.h"
+#include "trace.h"
 
 static const struct dma_buf_ops p2p_exp_dmabuf_ops;
 
@@ -27,8 +29,8 @@ struct p2p_exp_buf *p2p_exp_buf_from_dmabuf(struct dma_buf *dmabuf)
 }
 EXPORT_SYMBOL_IF_KUNIT(p2p_exp_buf_from_dmabuf);
 
-static int p2p_exp_attach(struct dma_buf *dmabuf,
-			  struct dma_buf_attachment *attach)
+static int p2p_exp_attach_checked(struct dma_buf *dmabuf,
+				  struct dma_buf_attachment *attach)
 {
 	struct p2p_exp_buf *buf = dmabuf->priv;
 	int ret;
@@ -88,10 +90,23 @@ static int p2p_exp_attach(struct dma_buf *dmabuf,
 	return ret;
 }
 
+static int p2p_exp_attach(struct dma_buf *dmabuf,
+			  struct dma_buf_attachment *attach)
+{
+	struct p2p_exp_buf *buf = dmabuf->priv;
+	int ret = p2p_exp_attach_checked(dmabuf, attach);
+
+	trace_p2p_exp_attach(buf->ino, attach->dev, ret);
+	return ret;
+}
+
 static void p2p_exp_detach(struct dma_buf *dmabuf,
 			   struct dma_buf_attachment *attach)
 {
+	struct p2p_exp_buf *buf = dmabuf->priv;
+
 	p2p_exp_contract_detach(attach);
+	trace_p2p_exp_detach(buf->ino, attach->dev, 0);
 }
 
 /*
@@ -115,52 +130,73 @@ static void p2p_exp_unpin(struct dma_buf_attachment *attach)
 {
 }
 
+static const char *const p2p_exp_path_str[] = {
+	[P2P_EXP_PATH_HOST] = "host",
+	[P2P_EXP_PATH_BUS] = "bus",
+	[P2P_EXP_PATH_NONE] = "none",
+};
+
 static struct sg_table *p2p_exp_map(struct dma_buf_attachment *attach,
 				    enum dma_data_direction dir)
 {
 	struct p2p_exp_buf *buf = attach->dmabuf->priv;
 	unsigned int dma_maps = 0;
+	const char *how = "-";
 	enum p2p_exp_path path;
+	u64 t0 = ktime_get_ns();
 	struct sg_table *sgt;
 	int ret;
 
 	/* Dynamic importers map under resv; a static one never got here. */
 	dma_resv_assert_held(attach->dmabuf->resv);
 
-	if (buf->revoked)
-		return ERR_PTR(-ENODEV);
+	if (buf->revoked) {
+		sgt = ERR_PTR(-ENODEV);
+		goto out;
+	}
 
 	path = p2p_exp_path_of(buf->exp_dev, attach->dev);
+	how = p2p_exp_path_str[path];
 	if (path == P2P_EXP_PATH_NONE) {
 		dev_notice_ratelimited(attach->dev, "ino %lu: not a PCI device, no P2P path to %s can be checked (dmabuf_p2p_exp.allow_non_pci=1 maps anyway)\n",
 				       buf->ino, dev_name(buf->exp_dev));
-		return ERR_PTR(-EINVAL);
+		sgt = ERR_PTR(-EINVAL);
+		goto out;
 	}
 
 	ret = p2p_exp_knob_take_errno(&p2p_exp_knobs.fail_next_map);
-	if (ret)
-		return ERR_PTR(ret);
-
-	sgt = p2p_exp_dma_map(attach->dev, buf->exp_dev, buf->ranges,
-			      buf->nr_ranges, buf->size, dir, path, &dma_maps);
+	sgt = ret ? ERR_PTR(ret) :
+		    p2p_exp_dma_map(attach->dev, buf->exp_dev, buf->ranges,
+				    buf->nr_ranges, buf->size, dir, path,
+				    &dma_maps);
 	if (IS_ERR(sgt)) {
 		dev_dbg(attach->dev, "ino %lu: map failed %ld\n", buf->ino,
 			PTR_ERR(sgt));
-		return sgt;
+		goto out;
 	}
 	atomic_inc(&buf->stats.maps);
 	atomic_add(dma_maps, &buf->stats.dma_maps);
 	if (path == P2P_EXP_PATH_BUS)
 		atomic_inc(&buf->stats.bus_maps);
 	p2p_exp_contract_mapped(attach);
+out:
+	trace_p2p_exp_map(buf->ino, attach->dev, how,
+			  IS_ERR(sgt) ? 0 : sgt->nents, dma_maps,
+			  IS_ERR(sgt) ? 0 : buf->size, ktime_get_ns() - t0,
+			  PTR_ERR_OR_ZERO(sgt));
 	return sgt;
 }
 
 static void p2p_exp_unmap(struct dma_buf_attachment *attach,
 			  struct sg_table *sgt, enum dma_data_direction dir)
 {
+	struct p2p_exp_buf *buf = attach->dmabuf->priv;
+	unsigned int nents = sgt->nents;
+	u64 t0 = ktime_get_ns();
+
 	p2p_exp_contract_unmapped(attach);
 	p2p_exp_dma_unmap(attach->dev, sgt, dir);
+	trace_p2p_exp_unmap(buf->ino, attach->dev, nents, ktime_get_ns() - t0);
 }
 
 static void p2p_exp_release(struct dma_buf *dmabuf)
@@ -187,6 +223,7 @@ static void p2p_exp_release(struct dma_buf *dmabuf)
 	}
 
 	p2p_exp_log_release(buf, path);
+	trace_p2p_exp_release(buf->ino, p2p_exp_path_name(path), !prov);
 	put_device(buf->exp_dev);
 	kfree(buf);
 }
@@ -355,6 +392,8 @@ struct dma_buf *p2p_exp_buf_create(struct p2p_exp_provider *prov, u32 bar,
 	buf->prov = prov;
 	prov->ops->get(prov);
 	list_add_tail(&buf->node, &prov->bufs);
+	trace_p2p_exp_create(prov->dev, buf->ino, bar, nr_ranges, total,
+			     buf->revoked);
 	up_write(prov->lock);
 
 	return dmabuf;

@@ -22,6 +22,7 @@
 
 #include "dmabuf_p2p_compat.h"
 #include "p2p_exp.h"
+#include "trace.h"
 
 /*
  * NEGATIVE CONTROL, in P2P_NEGATIVE_CONTROL builds only: bug_sync_put drops
@@ -38,13 +39,39 @@ static void p2p_exp_put_file(struct file *file)
 		fput(file);
 }
 
+/* For the trace: what the provider's state says took the MMIO away. */
+static const char *p2p_exp_trigger_name(const struct p2p_exp_provider *prov,
+					bool revoked)
+{
+	if (!revoked)
+		return "restored";
+	if (!prov->live)
+		return "close";
+	if (prov->forced)
+		return "forced";
+	return prov->blockers ? "trigger" : "decode";
+}
+
+static unsigned int p2p_exp_count_attachments(struct dma_buf *dmabuf)
+{
+	struct dma_buf_attachment *attach;
+	unsigned int n = 0;
+
+	dma_resv_assert_held(dmabuf->resv);
+	list_for_each_entry(attach, &dmabuf->attachments, node)
+		n++;
+	return n;
+}
+
 /* Returns false if the buffer is dying and was left alone. */
 static bool p2p_exp_buf_set_revoked(struct p2p_exp_buf *buf, bool revoked,
 				    bool cut_off)
 {
 	struct p2p_exp_provider *prov = buf->prov;
+	unsigned int notified = 0;
 	struct file *file;
 	bool changed;
+	u64 t0 = 0;
 	u32 hold;
 
 	lockdep_assert_held_write(prov->lock);
@@ -62,6 +89,8 @@ static bool p2p_exp_buf_set_revoked(struct p2p_exp_buf *buf, bool revoked,
 		buf->revoked = revoked;
 		atomic_inc(revoked ? &buf->stats.revokes :
 				     &buf->stats.unrevokes);
+		t0 = ktime_get_ns();
+		notified = p2p_exp_count_attachments(buf->dmabuf);
 		/*
 		 * Upstream notifies on both edges: on revoke the importers
 		 * must drop their mappings, on unrevoke a map may succeed
@@ -81,6 +110,12 @@ static bool p2p_exp_buf_set_revoked(struct p2p_exp_buf *buf, bool revoked,
 	/* Before the MMIO goes: the importers must have let go of it. */
 	if (changed && revoked)
 		p2p_exp_contract_wait(prov, buf);
+	if (changed && revoked)
+		trace_p2p_exp_revoke(buf->ino, p2p_exp_trigger_name(prov, true),
+				     notified, ktime_get_ns() - t0);
+	else if (changed)
+		trace_p2p_exp_unrevoke(buf->ino, "restored", notified,
+				       ktime_get_ns() - t0);
 
 	hold = READ_ONCE(p2p_exp_knobs.revoke_hold_ms);
 	if (revoked && hold)

@@ -17,6 +17,7 @@
 #include <linux/uaccess.h>
 
 #include "p2p_imp.h"
+#include "trace.h"
 
 /* Sizes of the first version of each struct: anything shorter is refused. */
 #define P2P_REG_MR_SIZE_V0	offsetofend(struct p2p_reg_mr, __reserved)
@@ -75,6 +76,7 @@ static int p2p_ioc_reg(struct p2p_imp_ctx *ctx, void __user *uarg)
 	struct p2p_reg_mr req;
 	struct p2p_imp_mr *mr;
 	struct dma_buf *dmabuf;
+	unsigned long ino = 0;
 	u32 usize, handle;
 	int ret;
 
@@ -100,6 +102,7 @@ static int p2p_ioc_reg(struct p2p_imp_ctx *ctx, void __user *uarg)
 				     req.fd, ret);
 		goto err_unreserve;
 	}
+	ino = p2p_imp_ino(dmabuf);
 	mr = p2p_imp_mr_create(dmabuf, req.offset, req.length, req.flags,
 			       req.access);
 	dma_buf_put(dmabuf);
@@ -113,12 +116,14 @@ static int p2p_ioc_reg(struct p2p_imp_ctx *ctx, void __user *uarg)
 	if (ret)
 		goto err_put;
 	p2p_imp_ctx_commit(ctx, handle, mr);
+	trace_p2p_imp_mr_reg(ino, handle, req.flags, req.offset, req.length, 0);
 	return 0;
 
 err_put:
 	p2p_imp_mr_put(mr);
 err_unreserve:
 	p2p_imp_ctx_unreserve(ctx, handle);
+	trace_p2p_imp_mr_reg(ino, 0, req.flags, req.offset, req.length, ret);
 	return ret;
 }
 
@@ -148,6 +153,8 @@ static int p2p_ioc_dereg(struct p2p_imp_ctx *ctx, void __user *uarg)
 	 * Dropped here, the last dma-buf reference goes at syscall exit
 	 * (task_work); deferred, a kworker drops it (delayed_fput).
 	 */
+	trace_p2p_imp_mr_dereg(p2p_imp_ino(mr->dmabuf), req.handle,
+			       req.flags & P2P_DEREG_DEFERRED);
 	if (req.flags & P2P_DEREG_DEFERRED)
 		p2p_imp_mr_put_deferred(mr);
 	else
@@ -284,6 +291,8 @@ static int p2p_ioc_access(struct p2p_imp_ctx *ctx, void __user *uarg)
 		ret = p2p_ioc_access_check(mr, &req);
 	else
 		ret = p2p_ioc_access_rw(mr, &req);
+	trace_p2p_imp_mr_access(p2p_imp_ino(mr->dmabuf), req.handle, req.op,
+				req.offset, req.length, ret);
 	p2p_imp_mr_put(mr);
 
 	if (req.op == P2P_ACCESS_CHECK && (!ret || ret == -ENOSPC)) {

@@ -18,10 +18,12 @@
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 #include <kunit/visibility.h>
 
 #include "dmabuf_p2p_compat.h"
 #include "p2p_imp.h"
+#include "trace.h"
 
 /*
  * Walks the DMA side of @sgt and returns how many segments overlap
@@ -75,6 +77,7 @@ int p2p_imp_mr_map_locked(struct p2p_imp_mr *mr)
 {
 	struct dma_resv *resv = mr->dmabuf->resv;
 	struct sg_table *sgt = NULL;
+	u64 t0 = ktime_get_ns();
 	u64 covered = 0;
 	u32 nents = 0;
 	long wret;
@@ -129,6 +132,11 @@ int p2p_imp_mr_map_locked(struct p2p_imp_mr *mr)
 		mr->state = P2P_MR_STATE_REVOKED;
 	}
 	mutex_unlock(&mr->lock);
+	/* The first map is the registration's, traced with it. */
+	if (mr->invalidations)
+		trace_p2p_imp_mr_remap(p2p_imp_ino(mr->dmabuf),
+				       READ_ONCE(mr->handle), nents,
+				       ktime_get_ns() - t0, ret);
 	return ret;
 }
 

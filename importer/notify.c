@@ -17,6 +17,7 @@
 
 #include "dmabuf_p2p_compat.h"
 #include "p2p_imp.h"
+#include "trace.h"
 
 /* Called with the resv held, after the MR was found mapped. */
 void p2p_imp_fence_begin(struct p2p_imp_mr *mr)
@@ -89,6 +90,8 @@ static void p2p_imp_move_notify(struct dma_buf_attachment *attach)
 	if (delay)
 		msleep(min_t(u32, delay, P2P_IMP_MAX_DELAY_MS));
 
+	trace_p2p_imp_mr_invalidate(p2p_imp_ino(attach->dmabuf),
+				    READ_ONCE(mr->handle), mr->sgt, mr->pinned);
 	mutex_lock(&mr->lock);
 	mr->invalidations++;
 	if (mr->sgt)

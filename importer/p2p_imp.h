@@ -46,6 +46,7 @@
 
 #include <linux/atomic.h>
 #include <linux/dma-buf.h>
+#include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/lockdep.h>
@@ -198,6 +199,12 @@ void p2p_imp_mr_kill(struct p2p_imp_mr *mr);
 u32 p2p_imp_sgt_span(struct sg_table *sgt, u64 start, u64 end,
 		     struct p2p_dma_seg *segs, u64 *covered);
 void p2p_imp_flush_deferred(void);
+
+/* The exporter's name for a buffer, and the tracepoints' (trace.h). */
+static inline unsigned long p2p_imp_ino(const struct dma_buf *dmabuf)
+{
+	return file_inode(dmabuf->file)->i_ino;
+}
 
 static inline void p2p_imp_mr_get(struct p2p_imp_mr *mr)
 {

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "harness.h"
 
 #define W_IN		3000	/* revoke_wait_ms when the importer is in time */
 #define W_BEYOND	200	/* ... when it is not */
@@ -63,15 +64,15 @@ static void cfix_open(struct cfix *f, bool edu)
 	f->kmsg = -1;
 	f->imp = t_need_importer();
 	if (edu && p2p_imp_edu_device(f->edu))
-		SKIP("no edu DMA engine bound to the importer: %s", p2p_last_error());
+		T_SKIP("no edu DMA engine bound to the importer: %s", p2p_last_error());
 	t_open_main(&f->t);
 	t_need_debugfs();
 	t_set_knob(NULL, "contract_warn", 0);
 	if (p2p_violations_clear())
-		FAIL("%s", p2p_last_error());
+		T_FAIL("%s", p2p_last_error());
 	f->kmsg = p2p_kmsg_open();
 	if (f->kmsg < 0)
-		tap_diag("no splat check: %s", p2p_last_error());
+		t_diag("no splat check: %s", p2p_last_error());
 	f->fd = t_create_pages(&f->t, 0, 1);
 	f->ino = t_ino(f->fd);
 }
@@ -83,10 +84,10 @@ static int cfix_violations(struct p2p_violation *v)
 
 	n = p2p_violations_list(v, MAX_VIOL);
 	if (n < 0)
-		FAIL("%s", p2p_last_error());
+		T_FAIL("%s", p2p_last_error());
 	for (i = 0; i < n && i < MAX_VIOL; i++)
-		tap_diag("violation %d: ino=%llu kind=%s driver=%s dev=%s", i,
-			 (unsigned long long)v[i].ino, v[i].kind, v[i].driver, v[i].dev);
+		t_diag("violation %d: ino=%llu kind=%s driver=%s dev=%s", i,
+		       (unsigned long long)v[i].ino, v[i].kind, v[i].driver, v[i].dev);
 	return n;
 }
 
@@ -143,9 +144,9 @@ static void expect_no_splat(struct cfix *f)
 		return;
 	n = p2p_kmsg_scan_splats(f->kmsg, first, sizeof(first));
 	if (n < 0)
-		tap_diag("kernel log unreadable: %s", p2p_last_error());
+		t_diag("kernel log unreadable: %s", p2p_last_error());
 	else if (n)
-		FAIL("contract_warn=0, yet %d kernel report(s), the first: %s", n, first);
+		T_FAIL("contract_warn=0, yet %d kernel report(s), the first: %s", n, first);
 }
 
 static unsigned int cfix_mapped(struct cfix *f)
@@ -163,17 +164,18 @@ static unsigned int cfix_mapped(struct cfix *f)
  */
 static void cfix_reg(struct cfix *f, int mode, unsigned int ms, uint32_t flags)
 {
+	bool skipped = false;
 	int ret;
 
 	t_set_imp_knob("misbehave_ms", ms);
 	t_set_imp_knob("misbehave", mode);
-	ret = p2p_imp_reg(f->imp, f->fd, 0, f->t.page, flags, P2P_MR_ACCESS_ALL, &f->h);
-	if (ret == -EOPNOTSUPP && (flags & P2P_MR_EDU)) {
-		/* QEMU's host bridge is not on the kernel's P2P whitelist. */
-		tap_diag("exporter refused edu (pci_p2pdma_distance): skip_p2p_distance=1");
-		t_set_knob(NULL, "skip_p2p_distance", 1);
+	if (flags & P2P_MR_EDU)
+		ret = p2p_imp_reg_edu(f->imp, f->fd, 0, f->t.page, P2P_MR_ACCESS_ALL, true, &f->h,
+				      &skipped);
+	else
 		ret = p2p_imp_reg(f->imp, f->fd, 0, f->t.page, flags, P2P_MR_ACCESS_ALL, &f->h);
-	}
+	if (skipped)
+		t_diag("exporter refused edu (pci_p2pdma_distance): skip_p2p_distance=1");
 	ASSERT_OK(ret);
 	f->registered = true;
 	t_set_imp_knob("misbehave", P2P_IMP_MISBEHAVE_NONE);
@@ -185,9 +187,9 @@ static void cfix_reg(struct cfix *f, int mode, unsigned int ms, uint32_t flags)
 	if (flags & P2P_MR_EDU)
 		ASSERT_STREQ(f->q.dma_dev, f->edu);
 	if (p2p_dev_driver_string(f->q.dma_dev, f->driver, sizeof(f->driver)))
-		FAIL("driver of the MR's device: %s", p2p_last_error());
-	tap_diag("mr %u: misbehave=%d misbehave_ms=%u, mapped for %s (driver %s)", f->h, mode,
-		 ms, f->q.dma_dev, f->driver);
+		T_FAIL("driver of the MR's device: %s", p2p_last_error());
+	t_diag("mr %u: misbehave=%d misbehave_ms=%u, mapped for %s (driver %s)", f->h, mode,
+	       ms, f->q.dma_dev, f->driver);
 	ASSERT_EQ(cfix_mapped(f), 1);
 	expect_no_violation();
 }
@@ -202,7 +204,7 @@ static uint64_t cfix_revoke(struct cfix *f, unsigned int w)
 	ASSERT_OK(p2p_knob_revoke(f->t.dev.bdf, true));
 	took = p2p_now_ms() - f->t_revoke;
 	f->revoked = true;
-	tap_diag("revoke with revoke_wait_ms=%u took %llu ms", w, (unsigned long long)took);
+	t_diag("revoke with revoke_wait_ms=%u took %llu ms", w, (unsigned long long)took);
 	return took;
 }
 
@@ -212,8 +214,8 @@ static void expect_mr_invalidated(struct cfix *f)
 	struct p2p_query_mr q;
 
 	ASSERT_OK(p2p_imp_query(f->imp, f->h, &q));
-	tap_diag("mr %u after revoke: %s, %llu invalidations", f->h, p2p_mr_state_name(q.state),
-		 (unsigned long long)q.invalidations);
+	t_diag("mr %u after revoke: %s, %llu invalidations", f->h, p2p_mr_state_name(q.state),
+	       (unsigned long long)q.invalidations);
 	ASSERT_EQ(q.state, P2P_MR_STATE_INVALIDATED);
 	ASSERT_EQ(q.invalidations, f->q.invalidations + 1);
 }
@@ -299,11 +301,11 @@ static uint64_t wait_unmapped(struct cfix *f, unsigned int timeout_ms)
 
 	for (;;) {
 		if (p2p_buffer_stat(f->t.dev.bdf, f->ino, &st))
-			FAIL("%s", p2p_last_error());
+			T_FAIL("%s", p2p_last_error());
 		if (!st.mapped)
 			return p2p_now_ms();
 		if (p2p_now_ms() >= deadline)
-			FAIL("still mapped=%u %u ms on", st.mapped, timeout_ms);
+			T_FAIL("still mapped=%u %u ms on", st.mapped, timeout_ms);
 		p2p_sleep_ms(20);
 	}
 }
@@ -329,8 +331,8 @@ static void contract_unmap_late_beyond_bound(void)
 	expect_mr_invalidated(&f);
 
 	gone = wait_unmapped(&f, MS_UNMAP_BEYOND + 2000);
-	tap_diag("unmapped %llu ms after the revoke began",
-		 (unsigned long long)(gone - f.t_revoke));
+	t_diag("unmapped %llu ms after the revoke began",
+	       (unsigned long long)(gone - f.t_revoke));
 	ASSERT_GE(gone - f.t_revoke + SLACK_MS, MS_UNMAP_BEYOND);
 	/* The late unmap itself is no further violation. */
 	expect_violations(&f, 1, P2P_VIOL_UNMAP, &v);
@@ -453,8 +455,8 @@ static void contract_pin(void)
 	uint32_t h;
 
 	if (t_pin_policy() == P2P_PIN_ALLOWED)
-		SKIP("pin_policy=allowed: this kernel's dma-buf core pins on every map "
-		     "(DMABUF_MOVE_NOTIFY=n) or lets revocable importers pin, so pins are taken");
+		T_SKIP("pin_policy=allowed: this kernel's dma-buf core pins on every map "
+		       "(DMABUF_MOVE_NOTIFY=n) or lets revocable importers pin, so pins are taken");
 	cfix_open(&f, false);
 	/* A correct MR first, for the name of the importer's device. */
 	cfix_reg(&f, P2P_IMP_MISBEHAVE_NONE, 0, 0);
@@ -525,25 +527,19 @@ static void contract_knobs(void)
 	/* The read-only side parses. */
 	t_pin_policy();
 	if (p2p_violations_list(v, MAX_VIOL) < 0)
-		FAIL("%s", p2p_last_error());
+		T_FAIL("%s", p2p_last_error());
 }
 
-static const struct tap_case cases[] = {
-	TAP_CASE(contract_knobs),
-	TAP_CASE(contract_unmap_late_in_bound),
-	TAP_CASE(contract_unmap_late_beyond_bound),
-	TAP_CASE(contract_unmap_never),
-	TAP_CASE(contract_fence_late_in_bound),
-	TAP_CASE(contract_fence_late_beyond_bound),
-	TAP_CASE(contract_fence_never),
-	TAP_CASE(contract_pin),
-	TAP_CASE_T(contract_edu_unmap_never, 60),
-};
+T_DEVICE_FIXTURE(t_reset_knobs);
 
-int main(int argc, char **argv)
-{
-	if (!t_device() && !tap_listing(argc, argv))
-		tap_skip_all("DMABUF_P2P_DEVICE not set (or not a PCI address)");
-	tap_set_teardown(t_reset_knobs);
-	return tap_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
-}
+TEST_F(dmabuf_p2p, contract_knobs) { contract_knobs(); }
+TEST_F(dmabuf_p2p, contract_unmap_late_in_bound) { contract_unmap_late_in_bound(); }
+TEST_F(dmabuf_p2p, contract_unmap_late_beyond_bound) { contract_unmap_late_beyond_bound(); }
+TEST_F(dmabuf_p2p, contract_unmap_never) { contract_unmap_never(); }
+TEST_F(dmabuf_p2p, contract_fence_late_in_bound) { contract_fence_late_in_bound(); }
+TEST_F(dmabuf_p2p, contract_fence_late_beyond_bound) { contract_fence_late_beyond_bound(); }
+TEST_F(dmabuf_p2p, contract_fence_never) { contract_fence_never(); }
+TEST_F(dmabuf_p2p, contract_pin) { contract_pin(); }
+TEST_F_TIMEOUT(dmabuf_p2p, contract_edu_unmap_never, 60) { contract_edu_unmap_never(); }
+
+TEST_HARNESS_MAIN

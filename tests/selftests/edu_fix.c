@@ -15,11 +15,19 @@ void fill(uint8_t *p, size_t len, unsigned int seed)
 		p[i] = (uint8_t)(i * 7 + seed * 29 + (i >> 8) + 1);
 }
 
+/* [off, off + len) must lie in the mapped part of the BAR. */
+static void in_bar(struct efix *f, uint64_t off, size_t len, const char *who)
+{
+	if (off + len > f->bar_len)
+		T_FAIL("%s: BAR bytes 0x%llx + 0x%zx past the 0x%zx mapped", who,
+		       (unsigned long long)off, len, f->bar_len);
+}
+
 void bar_get(struct efix *f, uint64_t off, uint8_t *out, size_t len)
 {
 	size_t i;
 
-	ASSERT_LE(off + len, f->bar_len);
+	in_bar(f, off, len, __func__);
 	for (i = 0; i < len; i++)
 		out[i] = f->bar[off + i];
 }
@@ -28,7 +36,7 @@ void bar_put(struct efix *f, uint64_t off, const uint8_t *in, size_t len)
 {
 	size_t i;
 
-	ASSERT_LE(off + len, f->bar_len);
+	in_bar(f, off, len, __func__);
 	for (i = 0; i < len; i++)
 		f->bar[off + i] = in[i];
 }
@@ -37,7 +45,7 @@ void bar_set(struct efix *f, uint64_t off, uint8_t v, size_t len)
 {
 	size_t i;
 
-	ASSERT_LE(off + len, f->bar_len);
+	in_bar(f, off, len, __func__);
 	for (i = 0; i < len; i++)
 		f->bar[off + i] = v;
 }
@@ -48,12 +56,13 @@ void bar_expect(struct efix *f, uint64_t off, const uint8_t *want, size_t len)
 	uint8_t *got = malloc(len);
 	size_t i;
 
-	ASSERT_TRUE(got);
+	if (!got)
+		T_FAIL("malloc(%zu)", len);
 	bar_get(f, off, got, len);
 	for (i = 0; i < len; i++)
 		if (got[i] != want[i])
-			FAIL("BAR byte 0x%llx: 0x%02x, want 0x%02x (%zu of %zu bytes matched)",
-			     (unsigned long long)(off + i), got[i], want[i], i, len);
+			T_FAIL("BAR byte 0x%llx: 0x%02x, want 0x%02x (%zu of %zu bytes matched)",
+			       (unsigned long long)(off + i), got[i], want[i], i, len);
 	free(got);
 }
 
@@ -61,7 +70,8 @@ void bar_expect_byte(struct efix *f, uint64_t off, uint8_t v, size_t len)
 {
 	uint8_t *want = malloc(len);
 
-	ASSERT_TRUE(want);
+	if (!want)
+		T_FAIL("malloc(%zu)", len);
 	memset(want, v, len);
 	bar_expect(f, off, want, len);
 	free(want);
@@ -80,22 +90,22 @@ void efix_open_dev(struct efix *f, const char *bdf)
 	memset(f, 0, sizeof(*f));
 	f->imp = t_need_importer();
 	if (p2p_imp_edu_device(f->edu))
-		SKIP("no edu DMA engine bound to the importer: %s (DMABUF_P2P_DEVICE_EDU=%s)",
-		     p2p_last_error(), env ? env : "unset");
-	if (env && !p2p_bdf_normalize(env, want))
-		ASSERT_STREQ(f->edu, want);
+		T_SKIP("no edu DMA engine bound to the importer: %s (DMABUF_P2P_DEVICE_EDU=%s)",
+		       p2p_last_error(), env ? env : "unset");
+	if (env && !p2p_bdf_normalize(env, want) && strcmp(f->edu, want))
+		T_FAIL("the importer's edu engine is %s, DMABUF_P2P_DEVICE_EDU=%s", f->edu, want);
 	if (!bdf)
 		t_open_main(&f->t);
 	else
 		t_open(&f->t, bdf);
 	f->bar_len = EDU_MAP_PAGES * f->t.page;
 	if (f->t.bar_size < f->bar_len)
-		SKIP("BAR%u of %s too small (0x%llx)", f->t.bar, f->t.dev.bdf,
-		     (unsigned long long)f->t.bar_size);
+		T_SKIP("BAR%u of %s too small (0x%llx)", f->t.bar, f->t.dev.bdf,
+		       (unsigned long long)f->t.bar_size);
 	ASSERT_OK(p2p_bar_mmap(&f->t.dev, f->t.bar, 0, f->bar_len, PROT_READ | PROT_WRITE, &p));
 	f->bar = p;
-	tap_diag("edu %s, exporter %s BAR%u at 0x%llx, %s", f->edu, f->t.dev.bdf, f->t.bar,
-		 (unsigned long long)f->t.bar_phys, t_noiommu(&f->t.dev) ? "noiommu" : "iommu");
+	t_diag("edu %s, exporter %s BAR%u at 0x%llx, %s", f->edu, f->t.dev.bdf, f->t.bar,
+	       (unsigned long long)f->t.bar_phys, t_noiommu(&f->t.dev) ? "noiommu" : "iommu");
 }
 
 void efix_open(struct efix *f)
@@ -103,30 +113,28 @@ void efix_open(struct efix *f)
 	efix_open_dev(f, NULL);
 }
 
-/*
- * REG_MR for the engine. The exporter judges PCI importers with
- * pci_p2pdma_distance(), and QEMU's host bridge is not on the kernel's
- * whitelist: if it says no, tell it to let PCI importers through.
- */
+/* REG_MR for the engine, checked: mapped, all of it, for the edu device. */
 uint32_t edu_reg(struct efix *f, int fd, uint64_t off, uint64_t len, uint32_t access)
 {
 	struct p2p_query_mr q;
+	bool skipped, nul;
 	uint32_t h;
 	int ret;
 
-	ret = p2p_imp_reg(f->imp, fd, off, len, P2P_MR_EDU, access, &h);
-	if (ret == -EOPNOTSUPP && p2p_exp_debugfs_present()) {
-		tap_diag("exporter refused edu (no P2P path by pci_p2pdma_distance): skip_p2p_distance=1");
-		t_set_knob(NULL, "skip_p2p_distance", 1);
-		ret = p2p_imp_reg(f->imp, fd, off, len, P2P_MR_EDU, access, &h);
-	}
+	ret = p2p_imp_reg_edu(f->imp, fd, off, len, access, p2p_exp_debugfs_present(), &h,
+			      &skipped);
+	if (skipped)
+		t_diag("exporter refused edu (no P2P path by pci_p2pdma_distance): skip_p2p_distance=1");
 	ASSERT_OK(ret);
 	ASSERT_OK(p2p_imp_query(f->imp, h, &q));
-	ASSERT_EQ(q.state, P2P_MR_STATE_MAPPED);
-	ASSERT_EQ(q.mapped_length, len);
-	ASSERT_TRUE(q.flags & P2P_MR_EDU);
-	ASSERT_EQ(q.dma_dev[sizeof(q.dma_dev) - 1], 0);
-	ASSERT_STREQ(q.dma_dev, f->edu);
+	nul = !q.dma_dev[sizeof(q.dma_dev) - 1];
+	q.dma_dev[sizeof(q.dma_dev) - 1] = '\0';
+	if (q.state != P2P_MR_STATE_MAPPED || q.mapped_length != len ||
+	    !(q.flags & P2P_MR_EDU) || !nul || strcmp(q.dma_dev, f->edu))
+		T_FAIL("MR %u: state %u, 0x%llx of 0x%llx bytes mapped, flags 0x%x, for %s%s; "
+		       "want state %u, all of it, P2P_MR_EDU, for %s", h, q.state,
+		       (unsigned long long)q.mapped_length, (unsigned long long)len, q.flags,
+		       q.dma_dev, nul ? "" : " (not NUL-terminated)", P2P_MR_STATE_MAPPED, f->edu);
 	return h;
 }
 

@@ -17,6 +17,7 @@
 #include <linux/vfio.h>
 
 #include "common.h"
+#include "harness.h"
 
 struct sib_pair {
 	char a[P2P_BDF_LEN];
@@ -28,8 +29,8 @@ static void need_pair(struct sib_pair *p)
 	const char *env = t_env("DMABUF_P2P_DEVICE_SIBLINGS");
 
 	if (!env || sscanf(env, "%15s %15s", p->a, p->b) != 2)
-		SKIP("no two functions of one slot bound to the exporter "
-		     "(DMABUF_P2P_DEVICE_SIBLINGS)");
+		T_SKIP("no two functions of one slot bound to the exporter "
+		       "(DMABUF_P2P_DEVICE_SIBLINGS)");
 }
 
 /*
@@ -90,8 +91,8 @@ static void hot_reset_foreign_sibling(void)
 	t_open(&ta, p.a);
 	ret = p2p_hot_reset_count(&ta.dev);
 	if (ret < 2)
-		SKIP("a hot reset of %s resets %d device(s), not its sibling too",
-		     p.a, ret);
+		T_SKIP("a hot reset of %s resets %d device(s), not its sibling too",
+		       p.a, ret);
 
 	ASSERT_SYSOK(pipe(to_child));
 	ASSERT_SYSOK(pipe(from_child));
@@ -109,16 +110,16 @@ static void hot_reset_foreign_sibling(void)
 	if (!ino) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
-		SKIP("%s cannot be opened by another process while %s is open "
-		     "(one IOMMU group for both functions)", p.b, p.a);
+		T_SKIP("%s cannot be opened by another process while %s is open "
+		       "(one IOMMU group for both functions)", p.b, p.a);
 	}
 
 	t_stat(p.b, ino, &st0);
 	ASSERT_EQ(st0.revoked, 0);
 	/* vfio refuses: the caller does not own the sibling. */
 	ret = hot_reset_own_group_only(&ta.dev);
-	tap_diag("hot reset of %s without %s's group: %s", p.a, p.b,
-		 ret ? tap_errname(-ret) : "ok");
+	t_diag("hot reset of %s without %s's group: %s", p.a, p.b,
+	       ret ? t_errname(-ret) : "ok");
 	EXPECT_EQ(ret, -EINVAL);
 	/* ... and the sibling's buffer never noticed the attempt. */
 	t_stat(p.b, ino, &st);
@@ -135,14 +136,8 @@ static void hot_reset_foreign_sibling(void)
 	ASSERT_OK(p2p_hot_reset(&ta.dev));
 }
 
-static const struct tap_case cases[] = {
-	TAP_CASE(hot_reset_foreign_sibling),
-};
+T_DEVICE_FIXTURE(t_reset_knobs);
 
-int main(int argc, char **argv)
-{
-	if (!t_device() && !tap_listing(argc, argv))
-		tap_skip_all("DMABUF_P2P_DEVICE not set (or not a PCI address)");
-	tap_set_teardown(t_reset_knobs);
-	return tap_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
-}
+TEST_F(dmabuf_p2p, hot_reset_foreign_sibling) { hot_reset_foreign_sibling(); }
+
+TEST_HARNESS_MAIN

@@ -5,21 +5,20 @@
  * after DEREG_MR or after a revoker's put, delayed_fput from a kthread, task
  * exit; buffers that outlive their device; the module pinned by buffers.
  * The last case unloads and reloads the exporter (needs DMABUF_P2P_MODDIR).
+ * The cases the CLI has as scenarios too run the scenario library's body
+ * (t_scenario()): one body for both.
  */
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <linux/dma-buf.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "common.h"
+#include "harness.h"
 
 #define EXP_MODULE "dmabuf_p2p_exp"
 
@@ -45,104 +44,6 @@ static uint32_t mr_on(int imp, int fd, uint64_t len)
 	return h;
 }
 
-static void release_close(void)
-{
-	struct p2p_rel_rec rec;
-	struct tdev t;
-	uint64_t ino;
-	int fd;
-
-	t_open_main(&t);
-	fresh_log();
-	fd = t_create_pages(&t, 0, 1);
-	ino = t_ino(fd);
-	ASSERT_TRUE(t_listed(t.dev.bdf, ino));
-	ASSERT_FALSE(t_released(ino, &rec));
-	ASSERT_SYSOK(close(fd));
-	/* close(2) releases synchronously: the record is there on return. */
-	ASSERT_TRUE(t_released(ino, &rec));
-	expect_path(&rec, P2P_REL_CLOSE);
-	ASSERT_EQ(rec.attaches, 0);
-	ASSERT_EQ(rec.maps, 0);
-	ASSERT_EQ(rec.revokes, 0);
-	ASSERT_FALSE(t_listed(t.dev.bdf, ino));
-}
-
-static void release_close_is_synchronous(void)
-{
-	const unsigned int delay = 300;
-	struct p2p_rel_rec rec;
-	uint64_t ino, t0, took;
-	struct tdev t;
-	int fd;
-
-	t_open_main(&t);
-	fresh_log();
-	fd = t_create_pages(&t, 0, 1);
-	ino = t_ino(fd);
-	t_set_knob(NULL, "release_delay_ms", delay);
-	t0 = p2p_now_ms();
-	ASSERT_SYSOK(close(fd));
-	took = p2p_now_ms() - t0;
-	tap_diag("close took %llu ms with release_delay_ms=%u", (unsigned long long)took, delay);
-	ASSERT_GE(took, delay - 10);
-	ASSERT_TRUE(t_released(ino, &rec));
-	expect_path(&rec, P2P_REL_CLOSE);
-}
-
-static void release_dereg_task_work(void)
-{
-	struct p2p_rel_rec rec;
-	struct tdev t;
-	uint64_t ino;
-	int imp, fd;
-	uint32_t h;
-
-	imp = t_need_importer();
-	t_open_main(&t);
-	fresh_log();
-	fd = t_create_pages(&t, 0, 1);
-	ino = t_ino(fd);
-	h = mr_on(imp, fd, t.page);
-	ASSERT_SYSOK(close(fd));
-	/* The MR's reference keeps it alive. */
-	ASSERT_TRUE(t_listed(t.dev.bdf, ino));
-	ASSERT_FALSE(t_released(ino, &rec));
-	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
-	t_wait_release(ino, &rec, 1000);
-	expect_path(&rec, P2P_REL_TASK_WORK);
-	ASSERT_EQ(rec.attaches, 1);
-	ASSERT_GE(rec.maps, 1);
-}
-
-static void release_dereg_deferred(void)
-{
-	const unsigned int delay = 300;
-	struct p2p_rel_rec rec;
-	uint64_t ino, t0, took;
-	struct tdev t;
-	int imp, fd;
-	uint32_t h;
-
-	imp = t_need_importer();
-	t_open_main(&t);
-	fresh_log();
-	fd = t_create_pages(&t, 0, 1);
-	ino = t_ino(fd);
-	h = mr_on(imp, fd, t.page);
-	ASSERT_SYSOK(close(fd));
-	t_set_knob(NULL, "release_delay_ms", delay);
-	t0 = p2p_now_ms();
-	ASSERT_OK(p2p_imp_dereg(imp, h, P2P_DEREG_DEFERRED));
-	took = p2p_now_ms() - t0;
-	tap_diag("deferred DEREG returned after %llu ms", (unsigned long long)took);
-	/* The release (with its delay) runs elsewhere, not in this syscall. */
-	ASSERT_LT(took, delay);
-	t_wait_release(ino, &rec, 5000);
-	expect_path(&rec, P2P_REL_DELAYED);
-	ASSERT_EQ(rec.attaches, 1);
-}
-
 static void release_importer_close(void)
 {
 	struct p2p_rel_rec rec;
@@ -166,115 +67,7 @@ static void release_importer_close(void)
 	ASSERT_SYSOK(close(imp));
 	t_wait_release(ino, &rec, 3000);
 	if (strcmp(rec.path, P2P_REL_TASK_WORK) && strcmp(rec.path, P2P_REL_DELAYED))
-		FAIL("path=%s, want task_work (or delayed_fput)", rec.path);
-}
-
-/* A child inherits the fd; the parent closes; the child's exit releases. */
-static void child_holds(bool kill_it)
-{
-	struct p2p_rel_rec rec;
-	int fd, pfd[2], status;
-	struct tdev t;
-	uint64_t ino;
-	pid_t pid;
-	char c;
-
-	t_open_main(&t);
-	fresh_log();
-	fd = t_create_pages(&t, 0, 1);
-	ino = t_ino(fd);
-	ASSERT_SYSOK(pipe(pfd));
-	pid = fork();
-	ASSERT_SYSOK(pid);
-	if (!pid) {
-		close(pfd[1]);
-		while (read(pfd[0], &c, 1) < 0 && errno == EINTR)
-			;
-		_exit(0);
-	}
-	close(pfd[0]);
-	ASSERT_SYSOK(close(fd));
-	ASSERT_TRUE(t_listed(t.dev.bdf, ino));
-	ASSERT_FALSE(t_released(ino, &rec));
-	if (kill_it)
-		ASSERT_SYSOK(kill(pid, SIGKILL));
-	else
-		ASSERT_SYSOK(write(pfd[1], "x", 1));
-	ASSERT_EQ(waitpid(pid, &status, 0), pid);
-	if (kill_it)
-		ASSERT_TRUE(WIFSIGNALED(status));
-	t_wait_release(ino, &rec, 2000);
-	expect_path(&rec, P2P_REL_EXIT);
-}
-
-static void release_child_exit(void)
-{
-	child_holds(false);
-}
-
-static void release_child_killed(void)
-{
-	child_holds(true);
-}
-
-/*
- * SCM_RIGHTS to a child, original closed, revoked while only the child
- * holds it, then the child closes: a close(2) release that saw the revoke.
- */
-static void release_scm_rights_revoked(void)
-{
-	struct p2p_buf_stat st;
-	struct p2p_rel_rec rec;
-	uint64_t ino, child_ino = 0;
-	int sv[2], fd, status;
-	struct tdev t;
-	pid_t pid;
-	char c;
-
-	ASSERT_SYSOK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	/* Fork first: the child gets the buffer only through the socket. */
-	pid = fork();
-	ASSERT_SYSOK(pid);
-	if (!pid) {
-		uint64_t my_ino;
-		int rfd;
-
-		close(sv[0]);
-		rfd = p2p_recv_fd(sv[1]);
-		if (rfd < 0 || p2p_dmabuf_ino(rfd, &my_ino))
-			_exit(2);
-		if (write(sv[1], &my_ino, sizeof(my_ino)) != sizeof(my_ino))
-			_exit(3);
-		if (read(sv[1], &c, 1) != 1)
-			_exit(4);
-		if (close(rfd))
-			_exit(5);
-		_exit(0);
-	}
-	close(sv[1]);
-	t_open_main(&t);
-	fresh_log();
-	fd = t_create_pages(&t, 0, 1);
-	ino = t_ino(fd);
-	ASSERT_OK(p2p_send_fd(sv[0], fd));
-	ASSERT_EQ(read(sv[0], &child_ino, sizeof(child_ino)), sizeof(child_ino));
-	ASSERT_EQ(child_ino, ino);
-	ASSERT_SYSOK(close(fd));
-	ASSERT_TRUE(t_listed(t.dev.bdf, ino));
-
-	ASSERT_OK(p2p_knob_revoke(t.dev.bdf, true));
-	t_stat(t.dev.bdf, ino, &st);
-	ASSERT_EQ(st.revoked, 1);
-	ASSERT_EQ(st.revokes, 1);
-
-	ASSERT_EQ(write(sv[0], "c", 1), 1);
-	ASSERT_EQ(waitpid(pid, &status, 0), pid);
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(WEXITSTATUS(status), 0);
-	t_wait_release(ino, &rec, 2000);
-	expect_path(&rec, P2P_REL_CLOSE);
-	ASSERT_EQ(rec.revokes, 1);
-	ASSERT_OK(p2p_knob_revoke(t.dev.bdf, false));
+		T_FAIL("path=%s, want task_work (or delayed_fput)", rec.path);
 }
 
 /* Sent but never received: closing the socket drops the in-flight file. */
@@ -297,7 +90,7 @@ static void release_scm_in_flight(void)
 	ASSERT_SYSOK(close(sv[0]));
 	t_wait_release(ino, &rec, 3000);
 	if (strcmp(rec.path, P2P_REL_TASK_WORK) && strcmp(rec.path, P2P_REL_DELAYED))
-		FAIL("path=%s, want a deferred put (task_work or delayed_fput)", rec.path);
+		T_FAIL("path=%s, want a deferred put (task_work or delayed_fput)", rec.path);
 }
 
 /*
@@ -328,13 +121,13 @@ static void release_by_revoker_after_close(void)
 	}
 	seen = t_wait_task_sleeping(pid, 3000);
 	if (seen <= 0)
-		FAIL("revoker %s before we could close (revoke_hold_ms ignored?)",
-		     seen < 0 ? "finished" : "never slept");
+		T_FAIL("revoker %s before we could close (revoke_hold_ms ignored?)",
+		       seen < 0 ? "finished" : "never slept");
 	t0 = p2p_now_ms();
 	ASSERT_SYSOK(close(fd));
 	took = p2p_now_ms() - t0;
-	tap_diag("close while the revoker holds a reference took %llu ms",
-		 (unsigned long long)took);
+	t_diag("close while the revoker holds a reference took %llu ms",
+	       (unsigned long long)took);
 	ASSERT_EQ(waitpid(pid, &status, 0), pid);
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(WEXITSTATUS(status), 0);
@@ -342,64 +135,6 @@ static void release_by_revoker_after_close(void)
 	expect_path(&rec, P2P_REL_TASK_WORK);
 	ASSERT_EQ(rec.revokes, 1);
 	ASSERT_LT(took, hold);
-}
-
-/* Close the device under a live buffer: every later use fails, nothing breaks. */
-static void device_close_live_buffer(void)
-{
-	struct dma_buf_sync sync = { .flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ };
-	struct p2p_buf_stat st;
-	struct p2p_rel_rec rec;
-	struct p2p_dma_seg segs[8];
-	char bdf[P2P_BDF_LEN], name[64];
-	uint64_t ino, size;
-	struct tdev t, t2;
-	int fd, fd2, imp, ret;
-	uint32_t h = 0, h2, n;
-	void *p;
-
-	t_open_main(&t);
-	fresh_log();
-	strcpy(bdf, t.dev.bdf);
-	fd = t_create_pages(&t, 0, 2);
-	ino = t_ino(fd);
-	imp = t_importer();
-	if (imp >= 0)
-		h = mr_on(imp, fd, 2 * t.page);
-
-	p2p_dev_close(&t.dev);
-
-	if (!p2p_buffer_stat(bdf, ino, &st))
-		ASSERT_EQ(st.revoked, 1);
-	if (imp >= 0) {
-		ASSERT_ERR(p2p_imp_check(imp, h, 0, 2 * t.page, segs, 8, &n), ENODEV);
-		ASSERT_ERR(p2p_imp_reg(imp, fd, 0, t.page, 0, P2P_MR_ACCESS_ALL, &h2), ENODEV);
-	}
-	p = mmap(NULL, 2 * t.page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ASSERT_TRUE(p == MAP_FAILED);
-	ASSERT_EQ(errno, ENODEV);
-	ret = ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
-	tap_diag("DMA_BUF_IOCTL_SYNC on the orphan: %s", ret ? tap_errname(errno) : "0");
-	ASSERT_OK(p2p_dmabuf_size(fd, &size));
-	ASSERT_EQ(size, 2 * t.page);
-	ASSERT_OK(p2p_fdinfo_field(fd, "exp_name", name, sizeof(name)));
-
-	/* The device opens and exports again; the orphan stays revoked. */
-	t_open(&t2, bdf);
-	fd2 = t_create_pages(&t2, 0, 1);
-	t_stat(bdf, t_ino(fd2), &st);
-	ASSERT_EQ(st.revoked, 0);
-	if (imp >= 0) {
-		ASSERT_ERR(p2p_imp_reg(imp, fd, 0, t.page, 0, P2P_MR_ACCESS_ALL, &h2), ENODEV);
-		ASSERT_OK(p2p_imp_reg(imp, fd2, 0, t.page, 0, P2P_MR_ACCESS_ALL, &h2));
-		ASSERT_OK(p2p_imp_dereg(imp, h2, 0));
-		ASSERT_OK(p2p_imp_dereg(imp, h, 0));
-	}
-	close(fd2);
-	ASSERT_SYSOK(close(fd));
-	t_wait_release(ino, &rec, 2000);
-	expect_path(&rec, P2P_REL_CLOSE);
-	ASSERT_GE(rec.revokes, 1);
 }
 
 struct unbind_job {
@@ -523,8 +258,8 @@ static void unbind_waits_for_dying_buffer(void)
 	t0 = p2p_now_ms();
 	p2p_dev_close(&t.dev);
 	ASSERT_OK(p2p_write_file("/sys/bus/pci/drivers/" P2P_EXP_DRIVER "/unbind", bdf));
-	tap_diag("close + unbind took %llu ms, release_delay_ms=%u",
-		 (unsigned long long)(p2p_now_ms() - t0), delay);
+	t_diag("close + unbind took %llu ms, release_delay_ms=%u",
+	       (unsigned long long)(p2p_now_ms() - t0), delay);
 	/* Unbind returned: the release has unlinked the buffer already. */
 	EXPECT_TRUE(t_released(ino, &rec));
 	pthread_join(th, NULL);
@@ -571,7 +306,7 @@ static void rmmod_refused_while_buffer_lives(void)
 	int fd;
 
 	if (!p2p_module_loaded(EXP_MODULE))
-		SKIP(EXP_MODULE " is not a loaded module (built in?)");
+		T_SKIP(EXP_MODULE " is not a loaded module (built in?)");
 	t_open_main(&t);
 	fresh_log();
 	fd = t_create_pages(&t, 0, 1);
@@ -598,15 +333,15 @@ static void rmmod_allowed_after_release(void)
 	int ret, fd;
 
 	if (!p2p_module_loaded(EXP_MODULE))
-		SKIP(EXP_MODULE " is not a loaded module (built in?)");
+		T_SKIP(EXP_MODULE " is not a loaded module (built in?)");
 	if (p2p_module_find(t_env("DMABUF_P2P_MODDIR"), EXP_MODULE, ko, sizeof(ko)))
-		SKIP("cannot reload afterwards: %s", p2p_last_error());
+		T_SKIP("cannot reload afterwards: %s", p2p_last_error());
 	if (module_has_holders(who, sizeof(who)))
-		SKIP(EXP_MODULE " is used by modules %s", who);
+		T_SKIP(EXP_MODULE " is used by modules %s", who);
 	/* Loaded again as it was: the rig lets the importer's platform device map. */
 	if (t_exp_param_bool("allow_non_pci") == 1)
 		snprintf(params, sizeof(params), "allow_non_pci=1");
-	tap_diag("unloading, then reloading %s %s", ko, params);
+	t_diag("unloading, then reloading %s %s", ko, params);
 
 	/* Releases still queued (delayed_fput) may pin it a little longer. */
 	deadline = p2p_now_ms() + 5000;
@@ -635,28 +370,28 @@ static void rmmod_allowed_after_release(void)
 	close(fd);
 }
 
-static const struct tap_case cases[] = {
-	TAP_CASE(release_close),
-	TAP_CASE(release_close_is_synchronous),
-	TAP_CASE(release_dereg_task_work),
-	TAP_CASE(release_dereg_deferred),
-	TAP_CASE(release_importer_close),
-	TAP_CASE(release_child_exit),
-	TAP_CASE(release_child_killed),
-	TAP_CASE(release_scm_rights_revoked),
-	TAP_CASE(release_scm_in_flight),
-	TAP_CASE(release_by_revoker_after_close),
-	TAP_CASE(device_close_live_buffer),
-	TAP_CASE(unbind_with_live_buffer),
-	TAP_CASE(unbind_waits_for_dying_buffer),
-	TAP_CASE(rmmod_refused_while_buffer_lives),
-	TAP_CASE_T(rmmod_allowed_after_release, 30),
-};
+T_DEVICE_FIXTURE(t_reset_knobs);
 
-int main(int argc, char **argv)
-{
-	if (!t_device() && !tap_listing(argc, argv))
-		tap_skip_all("DMABUF_P2P_DEVICE not set (or not a PCI address)");
-	tap_set_teardown(t_reset_knobs);
-	return tap_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
-}
+/*
+ * The scenario library's (userspace/scenarios/release.c, revoke.c), the
+ * bodies the CLI's scenarios of those names run. release-close covers
+ * both close cases (synchronous, with a release_delay_ms to wait out);
+ * release-exit and release-killed-threads the child that inherits a buffer.
+ */
+TEST_F(dmabuf_p2p, release_close) { t_scenario("release-close"); }
+TEST_F(dmabuf_p2p, release_close_is_synchronous) { t_scenario("release-close"); }
+TEST_F(dmabuf_p2p, release_dereg_task_work) { t_scenario("release-dereg"); }
+TEST_F(dmabuf_p2p, release_dereg_deferred) { t_scenario("release-deferred"); }
+TEST_F(dmabuf_p2p, release_importer_close) { release_importer_close(); }
+TEST_F(dmabuf_p2p, release_child_exit) { t_scenario("release-exit"); }
+TEST_F(dmabuf_p2p, release_child_killed) { t_scenario("release-killed-threads"); }
+TEST_F(dmabuf_p2p, release_scm_rights_revoked) { t_scenario("scm-rights-revoke"); }
+TEST_F(dmabuf_p2p, release_scm_in_flight) { release_scm_in_flight(); }
+TEST_F(dmabuf_p2p, release_by_revoker_after_close) { release_by_revoker_after_close(); }
+TEST_F(dmabuf_p2p, device_close_live_buffer) { t_scenario("device-close"); }
+TEST_F(dmabuf_p2p, unbind_with_live_buffer) { unbind_with_live_buffer(); }
+TEST_F(dmabuf_p2p, unbind_waits_for_dying_buffer) { unbind_waits_for_dying_buffer(); }
+TEST_F(dmabuf_p2p, rmmod_refused_while_buffer_lives) { rmmod_refused_while_buffer_lives(); }
+TEST_F_TIMEOUT(dmabuf_p2p, rmmod_allowed_after_release, 30) { rmmod_allowed_after_release(); }
+
+TEST_HARNESS_MAIN

@@ -13,10 +13,10 @@
  * registers (nvme FLR, e1000e D3hot); those are only read, and only their
  * first word, which the tests compare between the two mappings.
  *
- * A SIGBUS is caught in the case's own process (tap runs each case in a
- * forked child), by a handler that siglongjmp()s to a per-thread
+ * A SIGBUS is caught in the test's own process (the harness runs each test
+ * in a forked child), by a handler that siglongjmp()s to a per-thread
  * sigsetjmp() around each access; a SIGBUS outside such an access kills
- * the case ("killed by signal 7").
+ * the test ("Test terminated unexpectedly by signal 7").
  */
 #include <fcntl.h>
 #include <linux/pci_regs.h>
@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "harness.h"
 
 #define CLASS_MEMORY_RAM	0x0500	/* PCI base class 05 (memory), sub 00 (RAM) */
 #define RACE_MS			3000	/* mmap_race_fault_vs_revoke */
@@ -102,8 +103,8 @@ static void rw_ok_at(const char *file, int line, volatile uint32_t *p, size_t n,
 		     bool write)
 {
 	if (!try_rw(p, n, buf, write))
-		tap_fail_at(file, line, "%s of %zu words at %p: SIGBUS at %p (si_code %d)",
-			    write ? "write" : "read", n, (void *)p, bus_addr, bus_code);
+		t_fail_at(file, line, "%s of %zu words at %p: SIGBUS at %p (si_code %d)",
+			  write ? "write" : "read", n, (void *)p, bus_addr, bus_code);
 }
 
 /* The access of one word at @p must raise SIGBUS, right there. */
@@ -112,11 +113,11 @@ static void sigbus_at(const char *file, int line, volatile uint32_t *p, bool wri
 	uint32_t v = 0x5160b005;
 
 	if (try_rw(p, 1, &v, write))
-		tap_fail_at(file, line, "%s at %p: no SIGBUS (read 0x%08x)",
-			    write ? "write" : "read", (void *)p, v);
+		t_fail_at(file, line, "%s at %p: no SIGBUS (read 0x%08x)",
+			  write ? "write" : "read", (void *)p, v);
 	if (bus_addr != (void *)p || bus_code != BUS_ADRERR)
-		tap_fail_at(file, line, "%s at %p: SIGBUS at %p, si_code %d (want BUS_ADRERR %d)",
-			    write ? "write" : "read", (void *)p, bus_addr, bus_code, BUS_ADRERR);
+		t_fail_at(file, line, "%s at %p: SIGBUS at %p, si_code %d (want BUS_ADRERR %d)",
+			  write ? "write" : "read", (void *)p, bus_addr, bus_code, BUS_ADRERR);
 }
 
 #define READ_OK(p, n, buf)	rw_ok_at(__FILE__, __LINE__, p, n, buf, false)
@@ -144,8 +145,8 @@ static bool class_is_ram(struct tdev *t)
 
 	ASSERT_OK(p2p_cfg_read32(&t->dev, PCI_CLASS_REVISION, &cr));
 	cr >>= 8;
-	tap_diag("%s class 0x%06x: BAR%u %s", t->dev.bdf, cr, t->bar,
-		 (cr >> 8) == CLASS_MEMORY_RAM ? "is memory: written and read back"
+	t_diag("%s class 0x%06x: BAR%u %s", t->dev.bdf, cr, t->bar,
+	       (cr >> 8) == CLASS_MEMORY_RAM ? "is memory: written and read back"
 					       : "holds registers: word 0 read only");
 	return (cr >> 8) == CLASS_MEMORY_RAM;
 }
@@ -180,9 +181,9 @@ static void *mmap_buf(int fd, uint64_t off, uint64_t len, int prot)
 	void *p = mmap(NULL, len, prot, MAP_SHARED, fd, off);
 
 	if (p == MAP_FAILED)
-		FAIL("mmap(len 0x%llx, off 0x%llx, prot %d, MAP_SHARED) of the dma-buf: %s",
-		     (unsigned long long)len, (unsigned long long)off, prot,
-		     tap_errname(errno));
+		T_FAIL("mmap(len 0x%llx, off 0x%llx, prot %d, MAP_SHARED) of the dma-buf: %s",
+		       (unsigned long long)len, (unsigned long long)off, prot,
+		       t_errname(errno));
 	return p;
 }
 
@@ -199,8 +200,8 @@ static void fix_buf(struct mfix *f, const struct p2p_range *r, unsigned int nr)
 			end = r[i].offset + r[i].length;
 	}
 	if (end > f->t.bar_size)
-		SKIP("BAR%u of %s is too small (0x%llx) for 0x%llx bytes", f->t.bar,
-		     f->t.dev.bdf, (unsigned long long)f->t.bar_size, (unsigned long long)end);
+		T_SKIP("BAR%u of %s is too small (0x%llx) for 0x%llx bytes", f->t.bar,
+		       f->t.dev.bdf, (unsigned long long)f->t.bar_size, (unsigned long long)end);
 	f->nr = nr;
 	f->fd = t_create(&f->t, r, nr);
 	f->ino = t_ino(f->fd);
@@ -283,7 +284,7 @@ static long first_diff(const uint32_t *a, const uint32_t *b, size_t n)
 #define ASSERT_SAME(a, b, n, what) do {						\
 	long _d = first_diff(a, b, n);						\
 	if (_d >= 0)								\
-		FAIL("%s: word %ld: 0x%08x vs 0x%08x", what, _d, (a)[_d], (b)[_d]); \
+		T_FAIL("%s: word %ld: 0x%08x vs 0x%08x", what, _d, (a)[_d], (b)[_d]); \
 } while (0)
 
 /*
@@ -373,8 +374,8 @@ static void mmap_rw_lands_in_bar(void)
 
 	fix_open_main(&f);
 	if (!f.ram)
-		SKIP("%s BAR%u is not memory: what is written would not read back",
-		     f.t.dev.bdf, f.t.bar);
+		T_SKIP("%s BAR%u is not memory: what is written would not read back",
+		       f.t.dev.bdf, f.t.bar);
 	w = f.wpp;
 	r[0].offset = 3 * f.t.page;
 	r[0].length = f.t.page;
@@ -471,8 +472,8 @@ static void mmap_past_end_refused(void)
 	/* Near the top of off_t: the VFS may say EOVERFLOW before the core looks. */
 	p = mmap(NULL, pg, PROT_READ, MAP_SHARED, f.fd, (off_t)((~0ULL >> 1) & ~(pg - 1)));
 	ASSERT_TRUE(p == MAP_FAILED);
-	tap_diag("mmap at offset 0x%llx: %s", (unsigned long long)((~0ULL >> 1) & ~(pg - 1)),
-		 tap_errname(errno));
+	t_diag("mmap at offset 0x%llx: %s", (unsigned long long)((~0ULL >> 1) & ~(pg - 1)),
+	       t_errname(errno));
 	ASSERT_TRUE(errno == EINVAL || errno == EOVERFLOW);
 
 	/* Up to the end exactly is fine: buffer page 1. */
@@ -572,8 +573,8 @@ static void run_mmap_trigger(const char *name)
 		if (f.ram) {
 			got = words(f.size / 4);
 			READ_OK(f.map, f.size / 4, got);
-			tap_diag("the BAR's memory %s the %s", first_diff(got, pat, f.size / 4) < 0 ?
-				 "kept its contents across" : "changed across", name);
+			t_diag("the BAR's memory %s the %s", first_diff(got, pat, f.size / 4) < 0 ?
+			       "kept its contents across" : "changed across", name);
 			free(got);
 			free(pat);
 			pat = write_through_buf(&f, f.map, 12);
@@ -586,7 +587,7 @@ static void run_mmap_trigger(const char *name)
 		/* A mapping made now has nothing to zap: the fault itself refuses. */
 		p = mmap(NULL, f.size, PROT_READ | PROT_WRITE, MAP_SHARED, f.fd, 0);
 		if (p == MAP_FAILED) {
-			tap_diag("mmap while revoked: %s", tap_errname(errno));
+			t_diag("mmap while revoked: %s", t_errname(errno));
 		} else {
 			late = p;
 			expect_all_sigbus(&f, late);
@@ -688,7 +689,7 @@ static void mmap_sigbus_after_close(void)
 
 	ASSERT_OK(p2p_trigger_fire(&f.t.dev, P2P_TRIG_CLOSE));
 	if (!p2p_buffer_stat(bdf, f.ino, &st)) {
-		tap_diag("still listed after close: revoked=%d", st.revoked);
+		t_diag("still listed after close: revoked=%d", st.revoked);
 		ASSERT_EQ(st.revoked, 1);
 	}
 	expect_all_sigbus(&f, f.map);
@@ -811,8 +812,8 @@ static void child_failed(pid_t pid, const char *when)
 {
 	int code = reap(pid, 5000);
 
-	FAIL("child, %s: %s (exit status %d)", when,
-	     code >= 0 && code < CH_NR ? child_why[code] : "killed or stuck", code);
+	T_FAIL("child, %s: %s (exit status %d)", when,
+	       code >= 0 && code < CH_NR ? child_why[code] : "killed or stuck", code);
 }
 
 static int fork_child(struct mfix *f, int in, int out)
@@ -883,8 +884,8 @@ static void mmap_fork_child_zapped(void)
 	ASSERT_EQ(write(to[1], &c, 1), 1);
 	code = reap(pid, 5000);
 	if (code)
-		FAIL("child, after the unrevoke: %s (exit status %d)",
-		     code > 0 && code < CH_NR ? child_why[code] : "killed or stuck", code);
+		T_FAIL("child, after the unrevoke: %s (exit status %d)",
+		       code > 0 && code < CH_NR ? child_why[code] : "killed or stuck", code);
 	close(to[1]);
 	close(from[0]);
 
@@ -1004,11 +1005,11 @@ static void mmap_race_fault_vs_revoke(void)
 	}
 	__atomic_store_n(&r.stop, true, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
-	tap_diag("%u revoke cycles in %u ms: %lu accesses done, %lu raised SIGBUS", cycles,
-		 RACE_MS, r.ok, r.bus);
+	t_diag("%u revoke cycles in %u ms: %lu accesses done, %lu raised SIGBUS", cycles,
+	       RACE_MS, r.ok, r.bus);
 	if (r.bad)
-		FAIL("%lu reads did not return the write before them (first: 0x%08x, wrote 0x%08x)",
-		     r.bad, r.bad_got, r.bad_want);
+		T_FAIL("%lu reads did not return the write before them (first: 0x%08x, wrote 0x%08x)",
+		       r.bad, r.bad_got, r.bad_want);
 	ASSERT_GT(r.ok, 0);
 	ASSERT_GT(r.bus, 0);
 	expect_cycles_then_release(&f, cycles);
@@ -1115,10 +1116,10 @@ static void mmap_munmap_vs_revoke(void)
 	}
 	__atomic_store_n(&c.stop, true, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
-	tap_diag("%u revoke cycles in %u ms: %lu mappings, %lu moved, %lu touches done, "
-		 "%lu SIGBUS", cycles, CHURN_MS, c.maps, c.moves, c.ok, c.bus);
+	t_diag("%u revoke cycles in %u ms: %lu mappings, %lu moved, %lu touches done, "
+	       "%lu SIGBUS", cycles, CHURN_MS, c.maps, c.moves, c.ok, c.bus);
 	if (c.err)
-		FAIL("%s: %s", c.what, tap_errname(c.err));
+		T_FAIL("%s: %s", c.what, t_errname(c.err));
 	ASSERT_GT(c.maps, 0);
 	ASSERT_GT(c.moves, 0);
 	ASSERT_GT(c.ok, 0);
@@ -1126,29 +1127,23 @@ static void mmap_munmap_vs_revoke(void)
 	expect_cycles_then_release(&f, cycles);
 }
 
-static const struct tap_case cases[] = {
-	TAP_CASE(mmap_rw_lands_in_bar),
-	TAP_CASE(mmap_private_refused),
-	TAP_CASE(mmap_past_end_refused),
-	TAP_CASE(mmap_write_needs_rdwr),
-	TAP_CASE(mmap_sigbus_after_mem),
-	TAP_CASE(mmap_sigbus_after_d3hot),
-	TAP_CASE(mmap_sigbus_after_flr),
-	TAP_CASE(mmap_sigbus_after_af_flr),
-	TAP_CASE(mmap_sigbus_after_reset),
-	TAP_CASE(mmap_sigbus_after_hot_reset),
-	TAP_CASE(mmap_sigbus_after_knob),
-	TAP_CASE(mmap_sigbus_after_close),
-	TAP_CASE(mmap_survives_fd_close),
-	TAP_CASE(mmap_fork_child_zapped),
-	TAP_CASE_T(mmap_race_fault_vs_revoke, 30),
-	TAP_CASE_T(mmap_munmap_vs_revoke, 30),
-};
+T_DEVICE_FIXTURE(t_reset_knobs);
 
-int main(int argc, char **argv)
-{
-	if (!t_device() && !tap_listing(argc, argv))
-		tap_skip_all("DMABUF_P2P_DEVICE not set (or not a PCI address)");
-	tap_set_teardown(t_reset_knobs);
-	return tap_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
-}
+TEST_F(dmabuf_p2p, mmap_rw_lands_in_bar) { mmap_rw_lands_in_bar(); }
+TEST_F(dmabuf_p2p, mmap_private_refused) { mmap_private_refused(); }
+TEST_F(dmabuf_p2p, mmap_past_end_refused) { mmap_past_end_refused(); }
+TEST_F(dmabuf_p2p, mmap_write_needs_rdwr) { mmap_write_needs_rdwr(); }
+TEST_F(dmabuf_p2p, mmap_sigbus_after_mem) { mmap_sigbus_after_mem(); }
+TEST_F(dmabuf_p2p, mmap_sigbus_after_d3hot) { mmap_sigbus_after_d3hot(); }
+TEST_F(dmabuf_p2p, mmap_sigbus_after_flr) { mmap_sigbus_after_flr(); }
+TEST_F(dmabuf_p2p, mmap_sigbus_after_af_flr) { mmap_sigbus_after_af_flr(); }
+TEST_F(dmabuf_p2p, mmap_sigbus_after_reset) { mmap_sigbus_after_reset(); }
+TEST_F(dmabuf_p2p, mmap_sigbus_after_hot_reset) { mmap_sigbus_after_hot_reset(); }
+TEST_F(dmabuf_p2p, mmap_sigbus_after_knob) { mmap_sigbus_after_knob(); }
+TEST_F(dmabuf_p2p, mmap_sigbus_after_close) { mmap_sigbus_after_close(); }
+TEST_F(dmabuf_p2p, mmap_survives_fd_close) { mmap_survives_fd_close(); }
+TEST_F(dmabuf_p2p, mmap_fork_child_zapped) { mmap_fork_child_zapped(); }
+TEST_F_TIMEOUT(dmabuf_p2p, mmap_race_fault_vs_revoke, 30) { mmap_race_fault_vs_revoke(); }
+TEST_F_TIMEOUT(dmabuf_p2p, mmap_munmap_vs_revoke, 30) { mmap_munmap_vs_revoke(); }
+
+TEST_HARNESS_MAIN

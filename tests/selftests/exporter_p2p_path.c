@@ -25,6 +25,7 @@
 
 #include "common.h"
 #include "edu_fix.h"
+#include "harness.h"
 
 #define DMA_DEBUG "/sys/kernel/debug/dma-api"
 
@@ -36,7 +37,7 @@ static bool ksym_present(const char *name)
 	FILE *f = fopen("/proc/kallsyms", "r");
 
 	if (!f)
-		FAIL("open /proc/kallsyms: %s", strerror(errno));
+		T_FAIL("open /proc/kallsyms: %s", strerror(errno));
 	while (!found && fgets(line, sizeof(line), f))
 		found = sscanf(line, "%*s %*s %127s", sym) == 1 && !strcmp(sym, name);
 	fclose(f);
@@ -90,15 +91,17 @@ static void expect_dma_debug(struct efix *f, int want, const char *why)
 	int n = dma_debug_count(f->edu, f->t.bar_phys, f->t.bar_phys + f->t.bar_size);
 
 	if (n < 0) {
-		tap_diag("no DMA-API debugging records: not checking that %s", why);
+		t_diag("no DMA-API debugging records: not checking that %s", why);
 		return;
 	}
-	tap_diag("DMA-API mappings of %s into the BAR of %s: %d (%s)", f->edu, f->t.dev.bdf,
-		 n, why);
-	if (want)
+	t_diag("DMA-API mappings of %s into the BAR of %s: %d (%s)", f->edu, f->t.dev.bdf,
+	       n, why);
+	/* Braces: the harness's ASSERT_*() end in a for statement. */
+	if (want) {
 		ASSERT_GE(n, want);
-	else
+	} else {
 		ASSERT_EQ(n, 0);
+	}
 }
 
 /* user -> edu -> BAR and back through MR @h over range @r. */
@@ -134,12 +137,12 @@ static void near_bus_address(void)
 	int fd;
 
 	if (!near)
-		SKIP("DMABUF_P2P_DEVICE_NEAR not set: no device of ours below edu's bridge");
+		T_SKIP("DMABUF_P2P_DEVICE_NEAR not set: no device of ours below edu's bridge");
 	if (t_try_open(&probe, near)) {
 		if (t_noiommu(NULL))
-			FAIL("open %s: %s", near, p2p_last_error());
-		SKIP("vfio cannot open %s (%s): under an IOMMU it shares edu's IOMMU group, "
-		     "which the importer's driver holds", near, p2p_last_error());
+			T_FAIL("open %s: %s", near, p2p_last_error());
+		T_SKIP("vfio cannot open %s (%s): under an IOMMU it shares edu's IOMMU group, "
+		       "which the importer's driver holds", near, p2p_last_error());
 	}
 	p2p_dev_close(&probe.dev);
 
@@ -154,8 +157,8 @@ static void near_bus_address(void)
 	ASSERT_EQ(st.bus_maps, 1);
 	ASSERT_OK(p2p_imp_check(f.imp, h, 0, r.length, segs, 4, &n));
 	ASSERT_GE(n, 1);
-	tap_diag("edu got 0x%llx, the BAR's bus address is 0x%llx",
-		 (unsigned long long)segs[0].dma_addr, (unsigned long long)bus);
+	t_diag("edu got 0x%llx, the BAR's bus address is 0x%llx",
+	       (unsigned long long)segs[0].dma_addr, (unsigned long long)bus);
 	ASSERT_EQ(segs[0].dma_addr, bus);
 	expect_dma_debug(&f, 0, "a bus address is no DMA API mapping");
 	round_trip(&f, h, &r);
@@ -183,8 +186,8 @@ static void far_host_bridge(void)
 	t_set_knob(NULL, "skip_p2p_distance", 0);
 	fd = one_range(&f, 1, 2, &r);
 	ret = p2p_imp_reg(f.imp, fd, 0, r.length, P2P_MR_EDU, P2P_MR_ACCESS_ALL, &h);
-	tap_diag("kernel %s CONFIG_PCI_P2PDMA; REG_MR without skip_p2p_distance: %s",
-		 p2pdma ? "with" : "without", ret ? tap_errname(-ret) : "ok");
+	t_diag("kernel %s CONFIG_PCI_P2PDMA; REG_MR without skip_p2p_distance: %s",
+	       p2pdma ? "with" : "without", ret ? t_errname(-ret) : "ok");
 	if (!p2pdma)
 		ASSERT_EQ(ret, -EOPNOTSUPP);
 	if (ret == -EOPNOTSUPP) {
@@ -213,7 +216,11 @@ static void far_host_bridge(void)
 	close(fd);
 }
 
-static int saved_allow = -1;
+/*
+ * allow_non_pci as the test found it, -1 while untouched: the fixture's, so
+ * that the teardown, in the harness's process for the test, sees it too.
+ */
+static int *saved_allow;
 
 /* The importer's platform device: attached, then refused at map. */
 static void non_pci_refused_at_map(void)
@@ -226,13 +233,13 @@ static void non_pci_refused_at_map(void)
 	imp = t_need_importer();
 	t_open_main(&t);
 	if (!p2p_module_loaded(P2P_EXP_DRIVER))
-		SKIP("%s is not dmabuf_p2p_exp's (built in, or upstream vfio-pci)", t.dev.bdf);
+		T_SKIP("%s is not dmabuf_p2p_exp's (built in, or upstream vfio-pci)", t.dev.bdf);
 	fd = t_create_pages(&t, 0, 1);
 	t_stat(t.dev.bdf, t_ino(fd), &before);
 
 	/* A module without the parameter has nothing to refuse with: fails below. */
-	saved_allow = t_exp_param_bool("allow_non_pci");
-	if (saved_allow >= 0)
+	*saved_allow = t_exp_param_bool("allow_non_pci");
+	if (*saved_allow >= 0)
 		t_set_exp_param_bool("allow_non_pci", false);
 	ret = p2p_imp_reg(imp, fd, 0, t.page, 0, P2P_MR_ACCESS_ALL, &h);
 	ASSERT_EQ(ret, -EINVAL);
@@ -244,29 +251,35 @@ static void non_pci_refused_at_map(void)
 	t_set_exp_param_bool("allow_non_pci", true);
 	ASSERT_OK(p2p_imp_reg(imp, fd, 0, t.page, 0, P2P_MR_ACCESS_ALL, &h));
 	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
-	t_set_exp_param_bool("allow_non_pci", saved_allow);
-	saved_allow = -1;
+	t_set_exp_param_bool("allow_non_pci", *saved_allow);
+	*saved_allow = -1;
 	close(fd);
 }
 
-/* The knobs back to rest, and allow_non_pci as the case found it. */
-static void path_teardown(void)
-{
-	t_reset_knobs();
-	if (saved_allow >= 0)
-		p2p_write_file("/sys/module/" P2P_EXP_DRIVER "/parameters/allow_non_pci",
-			       saved_allow ? "Y" : "N");
-	saved_allow = -1;
-}
-
-static const struct tap_case cases[] = {
-	TAP_CASE_T(near_bus_address, 60),
-	TAP_CASE_T(far_host_bridge, 60),
-	TAP_CASE(non_pci_refused_at_map),
+FIXTURE(dmabuf_p2p) {
+	int saved_allow;
 };
 
-int main(int argc, char **argv)
+FIXTURE_SETUP(dmabuf_p2p)
 {
-	tap_set_teardown(path_teardown);
-	return tap_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
+	t_setup(_metadata);
+	self->saved_allow = -1;
+	saved_allow = &self->saved_allow;
+	t_reset_knobs();
 }
+
+/* The knobs back to rest, and allow_non_pci as the test found it. */
+FIXTURE_TEARDOWN_PARENT(dmabuf_p2p)
+{
+	t_kill_leftovers();
+	t_reset_knobs();
+	if (self->saved_allow >= 0)
+		p2p_write_file("/sys/module/" P2P_EXP_DRIVER "/parameters/allow_non_pci",
+			       self->saved_allow ? "Y" : "N");
+}
+
+TEST_F_TIMEOUT(dmabuf_p2p, near_bus_address, 60) { near_bus_address(); }
+TEST_F_TIMEOUT(dmabuf_p2p, far_host_bridge, 60) { far_host_bridge(); }
+TEST_F(dmabuf_p2p, non_pci_refused_at_map) { non_pci_refused_at_map(); }
+
+TEST_HARNESS_MAIN

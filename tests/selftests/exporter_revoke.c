@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * exporter_revoke: every revoke trigger against a live buffer, checked on
- * the exporter's counters (debugfs <BDF>/buffers) and, when the importer is
- * loaded, on an importer MR: move_notify invalidates it, access fails with
- * ENODEV while revoked, and remaps once MMIO is back. And a hot reset
- * stalled in its copy of user memory (userfaultfd) holds up no other
- * device's.
+ * the exporter's counters (debugfs <BDF>/buffers) and on importer MRs:
+ * move_notify invalidates them, access fails with ENODEV while revoked,
+ * and they remap once MMIO is back. The trigger_* cases are the scenario
+ * library's revoke-* and device-close (the CLI's scenarios of those names):
+ * one body for both. And a hot reset stalled in its copy of user memory
+ * (userfaultfd) holds up no other device's; the knob's own semantics; a
+ * slow importer.
  */
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
@@ -21,226 +23,7 @@
 #include <unistd.h>
 
 #include "common.h"
-
-struct mr {
-	int imp;
-	uint32_t handle;
-	uint64_t len;
-	struct p2p_query_mr q0;
-};
-
-static int mr_check(struct mr *m)
-{
-	struct p2p_dma_seg segs[16];
-	uint32_t n = 0;
-	int ret;
-
-	ret = p2p_imp_check(m->imp, m->handle, 0, m->len, segs, 16, &n);
-	if (!ret && !n)
-		FAIL("CHECK returned no DMA segments");
-	return ret;
-}
-
-static void mr_query(struct mr *m, struct p2p_query_mr *q)
-{
-	ASSERT_OK(p2p_imp_query(m->imp, m->handle, q));
-	tap_diag("mr %u: state=%s gen=%llu invalidations=%llu remaps=%llu nents=%u len=%llu",
-		 m->handle, p2p_mr_state_name(q->state), (unsigned long long)q->generation,
-		 (unsigned long long)q->invalidations, (unsigned long long)q->remaps,
-		 q->nents, (unsigned long long)q->mapped_length);
-}
-
-/* An MR over the whole buffer if the importer is loaded; m->imp < 0 if not. */
-static void mr_setup(struct mr *m, int fd, uint64_t len)
-{
-	memset(m, 0, sizeof(*m));
-	m->imp = t_importer();
-	if (m->imp < 0) {
-		tap_diag("importer not loaded: checking the exporter's counters only");
-		return;
-	}
-	m->len = len;
-	ASSERT_OK(p2p_imp_reg(m->imp, fd, 0, len, 0, P2P_MR_ACCESS_ALL, &m->handle));
-	ASSERT_OK(mr_check(m));
-	mr_query(m, &m->q0);
-	ASSERT_EQ(m->q0.state, P2P_MR_STATE_MAPPED);
-	ASSERT_EQ(m->q0.mapped_length, len);
-}
-
-static void mr_expect_revoked(struct mr *m)
-{
-	struct p2p_query_mr q;
-
-	if (m->imp < 0)
-		return;
-	mr_query(m, &q);
-	ASSERT_NE(q.state, P2P_MR_STATE_MAPPED);
-	ASSERT_GT(q.invalidations, m->q0.invalidations);
-	ASSERT_ERR(mr_check(m), ENODEV);
-	mr_query(m, &q);
-	ASSERT_EQ(q.state, P2P_MR_STATE_REVOKED);
-}
-
-static void mr_expect_remapped(struct mr *m)
-{
-	struct p2p_query_mr q;
-
-	if (m->imp < 0)
-		return;
-	ASSERT_OK(mr_check(m));
-	mr_query(m, &q);
-	ASSERT_EQ(q.state, P2P_MR_STATE_MAPPED);
-	ASSERT_GT(q.invalidations, m->q0.invalidations);
-	ASSERT_GT(q.generation, m->q0.generation);
-	ASSERT_GT(q.remaps, m->q0.remaps);
-	ASSERT_EQ(q.mapped_length, m->len);
-}
-
-static void mr_teardown(struct mr *m)
-{
-	if (m->imp < 0)
-		return;
-	ASSERT_OK(p2p_imp_dereg(m->imp, m->handle, 0));
-	close(m->imp);
-	m->imp = -1;
-}
-
-/* Revoke with the trigger named @name, restore, check every step. */
-static void run_trigger(const char *name)
-{
-	const struct p2p_trigger_desc *d = p2p_trigger_lookup(name);
-	struct p2p_buf_stat st0, st;
-	struct p2p_rel_rec rec;
-	struct tdev t;
-	uint64_t ino;
-	struct mr m;
-	int fd;
-
-	ASSERT_TRUE(d);
-	t_open_for(&t, d->revoke);
-	t_need_debugfs();
-	fd = t_create_pages(&t, 0, 1);
-	ino = t_ino(fd);
-	mr_setup(&m, fd, t.page);
-	t_stat(t.dev.bdf, ino, &st0);
-	ASSERT_EQ(st0.revoked, 0);
-
-	ASSERT_OK(p2p_trigger_fire(&t.dev, d->revoke));
-	if (d->restore == P2P_TRIG_NONE) {
-		/* A reset: revoked before, restored after, inside one call. */
-		t_stat(t.dev.bdf, ino, &st);
-		ASSERT_EQ(st.revokes, st0.revokes + 1);
-		ASSERT_EQ(st.unrevokes, st0.unrevokes + 1);
-		ASSERT_EQ(st.revoked, 0);
-		mr_expect_remapped(&m);
-	} else {
-		t_stat(t.dev.bdf, ino, &st);
-		ASSERT_EQ(st.revoked, 1);
-		ASSERT_EQ(st.revokes, st0.revokes + 1);
-		ASSERT_EQ(st.unrevokes, st0.unrevokes);
-		mr_expect_revoked(&m);
-
-		ASSERT_OK(p2p_trigger_fire(&t.dev, d->restore));
-		t_stat(t.dev.bdf, ino, &st);
-		ASSERT_EQ(st.revoked, 0);
-		ASSERT_EQ(st.revokes, st0.revokes + 1);
-		ASSERT_EQ(st.unrevokes, st0.unrevokes + 1);
-		mr_expect_remapped(&m);
-	}
-	if (m.imp >= 0)
-		ASSERT_GE(st.attaches, 1);
-	mr_teardown(&m);
-	close(fd);
-	t_wait_release(ino, &rec, 2000);
-	ASSERT_STREQ(rec.path, P2P_REL_CLOSE);
-	ASSERT_EQ(rec.revokes, st.revokes);
-	ASSERT_EQ(rec.unrevokes, st.unrevokes);
-}
-
-static void trigger_mem(void)
-{
-	run_trigger("mem");
-}
-
-static void trigger_d3hot(void)
-{
-	run_trigger("d3hot");
-}
-
-static void trigger_flr(void)
-{
-	run_trigger("flr");
-}
-
-static void trigger_af_flr(void)
-{
-	run_trigger("af-flr");
-}
-
-static void trigger_reset(void)
-{
-	run_trigger("reset");
-}
-
-static void trigger_hot_reset(void)
-{
-	run_trigger("hot-reset");
-}
-
-static void trigger_knob(void)
-{
-	run_trigger("knob");
-}
-
-/* Closing the device revokes for good; reopening does not bring it back. */
-static void trigger_device_close(void)
-{
-	struct p2p_buf_stat st0, st;
-	struct p2p_rel_rec rec;
-	struct tdev t, t2;
-	char bdf[P2P_BDF_LEN];
-	uint64_t ino;
-	struct mr m;
-	int fd, fd2;
-
-	t_open_for(&t, P2P_TRIG_CLOSE);
-	t_need_debugfs();
-	strcpy(bdf, t.dev.bdf);
-	fd = t_create_pages(&t, 0, 1);
-	ino = t_ino(fd);
-	mr_setup(&m, fd, t.page);
-	t_stat(bdf, ino, &st0);
-
-	ASSERT_OK(p2p_trigger_fire(&t.dev, P2P_TRIG_CLOSE));
-	if (!p2p_buffer_stat(bdf, ino, &st)) {
-		tap_diag("still listed after close: revoked=%d", st.revoked);
-		ASSERT_EQ(st.revoked, 1);
-	} else {
-		tap_diag("buffer no longer listed by %s", bdf);
-	}
-	mr_expect_revoked(&m);
-
-	t_open(&t2, bdf);
-	if (m.imp >= 0) {
-		uint32_t h;
-
-		ASSERT_ERR(mr_check(&m), ENODEV);
-		ASSERT_ERR(p2p_imp_reg(m.imp, fd, 0, t.page, 0, P2P_MR_ACCESS_ALL, &h), ENODEV);
-	}
-	if (!p2p_buffer_stat(bdf, ino, &st))
-		ASSERT_EQ(st.revoked, 1);
-	/* The reopened device exports as usual. */
-	fd2 = t_create_pages(&t2, 0, 1);
-	t_stat(bdf, t_ino(fd2), &st);
-	ASSERT_EQ(st.revoked, 0);
-	close(fd2);
-
-	mr_teardown(&m);
-	close(fd);
-	t_wait_release(ino, &rec, 2000);
-	ASSERT_STREQ(rec.path, P2P_REL_CLOSE);
-	ASSERT_GE(rec.revokes, st0.revokes + 1);
-}
+#include "harness.h"
 
 /*
  * hot_reset_user_copy_stall: a hot reset whose group_fds[] sit on a page
@@ -324,7 +107,7 @@ static void pick_pair(struct tdev *a, struct tdev *b)
 
 	n = p2p_pci_driver_devices(P2P_EXP_DRIVER, bdfs, 32);
 	if (n < 0)
-		FAIL("%s", p2p_last_error());
+		T_FAIL("%s", p2p_last_error());
 	for (i = 0; i < n && !(have_a && have_b); i++) {
 		struct tdev t = { .page = page };
 		char one[256];
@@ -355,8 +138,8 @@ static void pick_pair(struct tdev *a, struct tdev *b)
 		p2p_dev_close(&a->dev);
 	if (have_b)
 		p2p_dev_close(&b->dev);
-	SKIP("need two devices bound to " P2P_EXP_DRIVER " whose hot resets reset only "
-	     "themselves, one with a memory BAR: %d bound%s", n, why);
+	T_SKIP("need two devices bound to " P2P_EXP_DRIVER " whose hot resets reset only "
+	       "themselves, one with a memory BAR: %d bound%s", n, why);
 }
 
 static int uffd_open(void)
@@ -367,10 +150,10 @@ static int uffd_open(void)
 	/* Not UFFD_USER_MODE_ONLY: the faults to catch are the kernel's copies. */
 	fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0 && errno == ENOSYS)
-		SKIP("userfaultfd(2): ENOSYS: kernel built without CONFIG_USERFAULTFD");
+		T_SKIP("userfaultfd(2): ENOSYS: kernel built without CONFIG_USERFAULTFD");
 	if (fd < 0)
-		FAIL("userfaultfd(2): %s (%s)%s", tap_errname(errno), strerror(errno),
-		     errno == EPERM ? "; not root, and vm.unprivileged_userfaultfd=0?" : "");
+		T_FAIL("userfaultfd(2): %s (%s)%s", t_errname(errno), strerror(errno),
+		       errno == EPERM ? "; not root, and vm.unprivileged_userfaultfd=0?" : "");
 	ASSERT_SYSOK(ioctl(fd, UFFDIO_API, &api));
 	return fd;
 }
@@ -429,7 +212,7 @@ verdict(char *buf, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	tap_diag("%s", msg);
+	t_diag("%s", msg);
 	if (!buf[0])
 		snprintf(buf, len, "%s", msg);
 }
@@ -462,8 +245,8 @@ static void hot_reset_user_copy_stall(void)
 	uffd = uffd_open();
 	t_need_debugfs();
 	pick_pair(&a, &b);
-	tap_diag("A=%s: hot reset with group_fds[] on a missing page; B=%s: hot reset "
-		 "meanwhile, buffer on BAR%u", a.dev.bdf, b.dev.bdf, b.bar);
+	t_diag("A=%s: hot reset with group_fds[] on a missing page; B=%s: hot reset "
+	       "meanwhile, buffer on BAR%u", a.dev.bdf, b.dev.bdf, b.bar);
 
 	fd = t_create_pages(&b, 0, 1);
 	ino = t_ino(fd);
@@ -502,14 +285,14 @@ static void hot_reset_user_copy_stall(void)
 		bool done = __atomic_load_n(&ja.done, __ATOMIC_ACQUIRE);
 
 		verdict(fail, sizeof(fail), "no fault on A's group_fds[] page within %u ms "
-			"(%s); A's hot reset %s", fault_ms, tap_errname(-ret),
+			"(%s); A's hot reset %s", fault_ms, t_errname(-ret),
 			done ? (ja.ret ? ja.err : "returned 0") : "still running");
 	} else if ((msg.arg.pagefault.address & ~(page - 1)) != (uintptr_t)hole) {
 		verdict(fail, sizeof(fail), "fault at 0x%llx, not on group_fds[] at %p",
 			(unsigned long long)msg.arg.pagefault.address, (void *)hole);
 	} else {
-		tap_diag("A's hot reset is stalled copying group_fds[] (%s)",
-			 msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WRITE ? "write" : "read");
+		t_diag("A's hot reset is stalled copying group_fds[] (%s)",
+		       msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WRITE ? "write" : "read");
 		jb.dev = &b.dev;
 		ret = pthread_create(&thb, NULL, hr_fn, &jb);
 		if (ret) {
@@ -521,8 +304,8 @@ static void hot_reset_user_copy_stall(void)
 				verdict(fail, sizeof(fail), "hot reset of B blocked behind A's "
 					"stalled user copy (not back within %u ms)", b_ms);
 			else
-				tap_diag("hot reset of B took %llu ms while A was stalled",
-					 (unsigned long long)jb.took_ms);
+				t_diag("hot reset of B took %llu ms while A was stalled",
+				       (unsigned long long)jb.took_ms);
 		}
 		if (__atomic_load_n(&ja.done, __ATOMIC_ACQUIRE))
 			verdict(fail, sizeof(fail), "A's hot reset returned with group_fds[] "
@@ -532,7 +315,7 @@ static void hot_reset_user_copy_stall(void)
 	/* Let A go, whatever happened, so no thread is left in the kernel. */
 	ret = uffd_fill(uffd, hole, fill, page);
 	if (ret)
-		verdict(fail, sizeof(fail), "UFFDIO_COPY of group_fds[]: %s", tap_errname(-ret));
+		verdict(fail, sizeof(fail), "UFFDIO_COPY of group_fds[]: %s", t_errname(-ret));
 	if (hr_wait(&ja, join_ms)) {
 		pthread_join(tha, NULL);
 		a_joined = true;
@@ -545,8 +328,8 @@ static void hot_reset_user_copy_stall(void)
 			pthread_join(thb, NULL);
 			b_joined = true;
 			if (!b_in_time)
-				tap_diag("hot reset of B came back only after A's copy went on: "
-					 "%llu ms in all", (unsigned long long)jb.took_ms);
+				t_diag("hot reset of B came back only after A's copy went on: "
+				       "%llu ms in all", (unsigned long long)jb.took_ms);
 		} else {
 			verdict(fail, sizeof(fail), "hot reset of B not back %u ms after A's page "
 				"was filled", join_ms);
@@ -554,7 +337,7 @@ static void hot_reset_user_copy_stall(void)
 	}
 	/* A thread still inside an ioctl may use all of this: leave it to exit. */
 	if (!a_joined || (b_started && !b_joined))
-		FAIL("%s", fail);
+		T_FAIL("%s", fail);
 
 	if (b_joined && jb.ret)
 		verdict(fail, sizeof(fail), "hot reset of B: %s", jb.err);
@@ -568,8 +351,8 @@ static void hot_reset_user_copy_stall(void)
 			"without: %s", ja.ret ? ja.err : "ok",
 			plain ? p2p_last_error() : "ok");
 	else if (!fail[0])
-		tap_diag("hot reset of A took %llu ms, the stall included: %s",
-			 (unsigned long long)ja.took_ms, ja.ret ? ja.err : "ok");
+		t_diag("hot reset of A took %llu ms, the stall included: %s",
+		       (unsigned long long)ja.took_ms, ja.ret ? ja.err : "ok");
 	if (b_joined && !jb.ret) {
 		/* One reset of B: revoked, and back; A's reset did not touch it. */
 		t_stat(b.dev.bdf, ino, &st);
@@ -586,7 +369,7 @@ static void hot_reset_user_copy_stall(void)
 	munmap(fill, page);
 	munmap(map, 2 * page);
 	if (fail[0])
-		FAIL("%s", fail);
+		T_FAIL("%s", fail);
 }
 
 static void knob_reads_back_state(void)
@@ -625,7 +408,7 @@ static void unrevoke_waits_for_mmio(void)
 	t_stat(t.dev.bdf, ino, &st);
 	ASSERT_EQ(st.revoked, 1);
 	ret = p2p_knob_revoke(t.dev.bdf, false);
-	tap_diag("knob 0 with MEM off: %s", ret ? p2p_last_error() : "accepted");
+	t_diag("knob 0 with MEM off: %s", ret ? p2p_last_error() : "accepted");
 	t_stat(t.dev.bdf, ino, &st);
 	ASSERT_EQ(st.revoked, 1);
 	ASSERT_EQ(st.unrevokes, 0);
@@ -698,10 +481,10 @@ static void revoke_reaches_every_buffer(void)
 
 static void attach_refused_while_revoked(void)
 {
+	struct p2p_query_mr q;
 	struct tdev t;
 	uint32_t h;
 	int fd, imp;
-	struct mr m;
 
 	imp = t_need_importer();
 	t_open_main(&t);
@@ -712,11 +495,9 @@ static void attach_refused_while_revoked(void)
 	ASSERT_ERR(p2p_imp_reg(imp, fd, 0, t.page, P2P_MR_PINNED, P2P_MR_ACCESS_ALL, &h),
 		   ENODEV);
 	ASSERT_OK(p2p_knob_revoke(t.dev.bdf, false));
-	ASSERT_OK(p2p_imp_reg(imp, fd, 0, t.page, 0, P2P_MR_ACCESS_ALL, &m.handle));
-	m.imp = imp;
-	m.len = t.page;
-	ASSERT_OK(mr_check(&m));
-	ASSERT_OK(p2p_imp_dereg(imp, m.handle, 0));
+	h = sc_mr(imp, fd, t.page);
+	sc_mr_expect_mapped(imp, h, t.page, &q);
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
 	close(fd);
 }
 
@@ -724,58 +505,55 @@ static void attach_refused_while_revoked(void)
 static void revoke_waits_for_slow_importer(void)
 {
 	const unsigned int delay = 300;
+	struct p2p_query_mr q0;
 	struct p2p_buf_stat st;
 	struct tdev t;
 	uint64_t t0, took;
-	struct mr m;
-	int fd;
+	uint32_t h;
+	int fd, imp;
 
 	t_open_main(&t);
 	t_need_debugfs();
 	fd = t_create_pages(&t, 0, 1);
-	mr_setup(&m, fd, t.page);
-	if (m.imp < 0)
-		SKIP("importer not loaded");
+	imp = t_need_importer();
+	h = sc_mr(imp, fd, t.page);
+	sc_mr_expect_mapped(imp, h, t.page, &q0);
 	if (p2p_imp_knob_set("move_notify_delay_ms", delay))
-		SKIP("%s", p2p_last_error());
+		T_SKIP("%s", p2p_last_error());
 	t0 = p2p_now_ms();
 	ASSERT_OK(p2p_set_mem_enable(&t.dev, false));
 	took = p2p_now_ms() - t0;
-	tap_diag("MEM off took %llu ms with a %u ms move_notify", (unsigned long long)took,
-		 delay);
+	t_diag("MEM off took %llu ms with a %u ms move_notify", (unsigned long long)took,
+	       delay);
 	ASSERT_GE(took, delay);
-	mr_expect_revoked(&m);
+	sc_mr_expect_revoked(imp, h, t.page, &q0);
 	ASSERT_OK(p2p_imp_knob_set("move_notify_delay_ms", 0));
 	ASSERT_OK(p2p_set_mem_enable(&t.dev, true));
 	t_stat(t.dev.bdf, t_ino(fd), &st);
 	ASSERT_EQ(st.revoked, 0);
-	mr_expect_remapped(&m);
-	mr_teardown(&m);
+	sc_mr_expect_remapped(imp, h, t.page, &q0);
+	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
+	close(imp);
 	close(fd);
 }
 
-static const struct tap_case cases[] = {
-	TAP_CASE(trigger_mem),
-	TAP_CASE(trigger_d3hot),
-	TAP_CASE(trigger_flr),
-	TAP_CASE(trigger_af_flr),
-	TAP_CASE(trigger_reset),
-	TAP_CASE(trigger_hot_reset),
-	TAP_CASE_T(hot_reset_user_copy_stall, 60),
-	TAP_CASE(trigger_knob),
-	TAP_CASE(trigger_device_close),
-	TAP_CASE(knob_reads_back_state),
-	TAP_CASE(unrevoke_waits_for_mmio),
-	TAP_CASE(created_while_mem_off),
-	TAP_CASE(revoke_reaches_every_buffer),
-	TAP_CASE(attach_refused_while_revoked),
-	TAP_CASE(revoke_waits_for_slow_importer),
-};
+T_DEVICE_FIXTURE(t_reset_knobs);
 
-int main(int argc, char **argv)
-{
-	if (!t_device() && !tap_listing(argc, argv))
-		tap_skip_all("DMABUF_P2P_DEVICE not set (or not a PCI address)");
-	tap_set_teardown(t_reset_knobs);
-	return tap_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
-}
+/* The scenario library's (userspace/scenarios/revoke.c): the CLI's revoke-*. */
+TEST_F(dmabuf_p2p, trigger_mem) { t_scenario("revoke-mem"); }
+TEST_F(dmabuf_p2p, trigger_d3hot) { t_scenario("revoke-d3hot"); }
+TEST_F(dmabuf_p2p, trigger_flr) { t_scenario("revoke-flr"); }
+TEST_F(dmabuf_p2p, trigger_af_flr) { t_scenario("revoke-af-flr"); }
+TEST_F(dmabuf_p2p, trigger_reset) { t_scenario("revoke-reset"); }
+TEST_F(dmabuf_p2p, trigger_hot_reset) { t_scenario("revoke-hot-reset"); }
+TEST_F_TIMEOUT(dmabuf_p2p, hot_reset_user_copy_stall, 60) { hot_reset_user_copy_stall(); }
+TEST_F(dmabuf_p2p, trigger_knob) { t_scenario("revoke-knob"); }
+TEST_F(dmabuf_p2p, trigger_device_close) { t_scenario("device-close"); }
+TEST_F(dmabuf_p2p, knob_reads_back_state) { knob_reads_back_state(); }
+TEST_F(dmabuf_p2p, unrevoke_waits_for_mmio) { unrevoke_waits_for_mmio(); }
+TEST_F(dmabuf_p2p, created_while_mem_off) { created_while_mem_off(); }
+TEST_F(dmabuf_p2p, revoke_reaches_every_buffer) { revoke_reaches_every_buffer(); }
+TEST_F(dmabuf_p2p, attach_refused_while_revoked) { attach_refused_while_revoked(); }
+TEST_F(dmabuf_p2p, revoke_waits_for_slow_importer) { revoke_waits_for_slow_importer(); }
+
+TEST_HARNESS_MAIN

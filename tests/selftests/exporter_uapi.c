@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "harness.h"
 
 #define GET_DMA_BUF	(VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF)
 
@@ -96,7 +97,7 @@ static void nr_ranges_above_max(void)
 
 	t_open_main(&t);
 	if (t.bar_size < (DMABUF_P2P_MAX_RANGES + 1) * t.page)
-		SKIP("BAR%u too small for %d one-page ranges", t.bar, DMABUF_P2P_MAX_RANGES + 1);
+		T_SKIP("BAR%u too small for %d one-page ranges", t.bar, DMABUF_P2P_MAX_RANGES + 1);
 	ASSERT_OK(p2p_ranges_stride(0, t.page, t.page, DMABUF_P2P_MAX_RANGES + 1, r));
 	ASSERT_ERR(request(&t, t.bar, O_RDWR, 0, DMABUF_P2P_MAX_RANGES + 1, r,
 			   DMABUF_P2P_MAX_RANGES + 1), EINVAL, E2BIG);
@@ -192,8 +193,8 @@ static void range_in_sub_page_bar(void)
 			break;
 	}
 	if (bar > VFIO_PCI_BAR5_REGION_INDEX)
-		SKIP("%s has no memory BAR smaller than a page", t.dev.bdf);
-	tap_diag("BAR%u is 0x%llx bytes", bar, (unsigned long long)size);
+		T_SKIP("%s has no memory BAR smaller than a page", t.dev.bdf);
+	t_diag("BAR%u is 0x%llx bytes", bar, (unsigned long long)size);
 	ASSERT_ERR(request(&t, bar, O_RDWR, 0, 1, &r, 1), EINVAL);
 }
 
@@ -215,7 +216,7 @@ static void expect_bad_region(struct tdev *t, uint32_t region)
 
 	r.length = t->page;
 	ret = request(t, region, O_RDWR, 0, 1, &r, 1);
-	tap_diag("region %u: %s", region, ret < 0 ? tap_errname(ret) : "created");
+	t_diag("region %u: %s", region, ret < 0 ? t_errname(ret) : "created");
 	ASSERT_ERR(ret, ENODEV, EINVAL);
 }
 
@@ -266,7 +267,7 @@ static void region_absent_bar(void)
 			break;
 	}
 	if (bar > VFIO_PCI_BAR5_REGION_INDEX)
-		SKIP("%s implements all six BARs", t.dev.bdf);
+		T_SKIP("%s implements all six BARs", t.dev.bdf);
 	expect_bad_region(&t, bar);
 }
 
@@ -289,13 +290,13 @@ static void region_io_bar(void)
 		for (bar = 0; bar <= VFIO_PCI_BAR5_REGION_INDEX; bar++) {
 			if (!p2p_pci_resource(bdf, bar, &res) && (res.flags & P2P_IORESOURCE_IO)) {
 				t_open(&t, bdf);
-				tap_diag("%s BAR%u is I/O ports", bdf, bar);
+				t_diag("%s BAR%u is I/O ports", bdf, bar);
 				expect_bad_region(&t, bar);
 				return;
 			}
 		}
 	}
-	SKIP("no device in the environment has an I/O BAR");
+	T_SKIP("no device in the environment has an I/O BAR");
 }
 
 static void open_flags_unknown(void)
@@ -381,7 +382,7 @@ static void multi_range(void)
 
 	t_open_main(&t);
 	if (t.bar_size < 6 * t.page)
-		SKIP("BAR%u too small", t.bar);
+		T_SKIP("BAR%u too small", t.bar);
 	/* Pages 4, 0 (yes, out of order is fine) and 2 of the BAR. */
 	r[0].offset = 4 * t.page;
 	r[0].length = t.page;
@@ -402,7 +403,7 @@ static void max_ranges(void)
 
 	t_open_main(&t);
 	if (t.bar_size < 2 * DMABUF_P2P_MAX_RANGES * t.page)
-		SKIP("BAR%u too small for %d ranges", t.bar, DMABUF_P2P_MAX_RANGES);
+		T_SKIP("BAR%u too small for %d ranges", t.bar, DMABUF_P2P_MAX_RANGES);
 	ASSERT_OK(p2p_ranges_stride(0, t.page, 2 * t.page, DMABUF_P2P_MAX_RANGES, r));
 	fd = t_create(&t, r, DMABUF_P2P_MAX_RANGES);
 	check_fresh(&t, fd, DMABUF_P2P_MAX_RANGES * t.page);
@@ -420,7 +421,7 @@ static void fd_is_dmabuf(void)
 	t_open_main(&t);
 	fd = t_create_pages(&t, 0, 2);
 	ASSERT_OK(p2p_fdinfo_field(fd, "exp_name", name, sizeof(name)));
-	tap_diag("exp_name: %s", name);
+	t_diag("exp_name: %s", name);
 	ASSERT_TRUE(name[0] != '\0');
 	ASSERT_OK(p2p_fdinfo_field(fd, "size", val, sizeof(val)));
 	ASSERT_OK(p2p_parse_u64(val, &size));
@@ -429,7 +430,7 @@ static void fd_is_dmabuf(void)
 	n = readlink(path, link, sizeof(link) - 1);
 	ASSERT_GT(n, 0);
 	link[n] = '\0';
-	tap_diag("fd link: %s", link);
+	t_diag("fd link: %s", link);
 	ASSERT_TRUE(strstr(link, "dmabuf") != NULL);
 	close(fd);
 }
@@ -479,42 +480,36 @@ static void buffers_are_distinct(void)
 	ASSERT_EQ(ASSERT_OK(p2p_buffers_list(t.dev.bdf, arr, 64)), before);
 }
 
-static const struct tap_case cases[] = {
-	TAP_CASE(probe_dma_buf_feature),
-	TAP_CASE(argsz_too_small),
-	TAP_CASE(flags_nonzero),
-	TAP_CASE(nr_ranges_zero),
-	TAP_CASE(nr_ranges_above_max),
-	TAP_CASE(nr_ranges_huge),
-	TAP_CASE(zero_length),
-	TAP_CASE(unaligned_offset),
-	TAP_CASE(unaligned_length),
-	TAP_CASE(offset_length_overflow),
-	TAP_CASE(range_past_bar_end),
-	TAP_CASE(range_straddles_bar_end),
-	TAP_CASE(range_in_sub_page_bar),
-	TAP_CASE(total_above_bar),
-	TAP_CASE(region_rom),
-	TAP_CASE(region_config),
-	TAP_CASE(region_vga),
-	TAP_CASE(region_nonexistent),
-	TAP_CASE(region_absent_bar),
-	TAP_CASE(region_io_bar),
-	TAP_CASE(open_flags_unknown),
-	TAP_CASE(bad_user_pointer),
-	TAP_CASE(single_range_whole_bar),
-	TAP_CASE(single_range_one_page),
-	TAP_CASE(multi_range),
-	TAP_CASE(max_ranges),
-	TAP_CASE(fd_is_dmabuf),
-	TAP_CASE(open_flags_honoured),
-	TAP_CASE(buffers_are_distinct),
-};
+T_DEVICE_FIXTURE(t_reset_knobs);
 
-int main(int argc, char **argv)
-{
-	if (!t_device() && !tap_listing(argc, argv))
-		tap_skip_all("DMABUF_P2P_DEVICE not set (or not a PCI address)");
-	tap_set_teardown(t_reset_knobs);
-	return tap_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
-}
+TEST_F(dmabuf_p2p, probe_dma_buf_feature) { probe_dma_buf_feature(); }
+TEST_F(dmabuf_p2p, argsz_too_small) { argsz_too_small(); }
+TEST_F(dmabuf_p2p, flags_nonzero) { flags_nonzero(); }
+TEST_F(dmabuf_p2p, nr_ranges_zero) { nr_ranges_zero(); }
+TEST_F(dmabuf_p2p, nr_ranges_above_max) { nr_ranges_above_max(); }
+TEST_F(dmabuf_p2p, nr_ranges_huge) { nr_ranges_huge(); }
+TEST_F(dmabuf_p2p, zero_length) { zero_length(); }
+TEST_F(dmabuf_p2p, unaligned_offset) { unaligned_offset(); }
+TEST_F(dmabuf_p2p, unaligned_length) { unaligned_length(); }
+TEST_F(dmabuf_p2p, offset_length_overflow) { offset_length_overflow(); }
+TEST_F(dmabuf_p2p, range_past_bar_end) { range_past_bar_end(); }
+TEST_F(dmabuf_p2p, range_straddles_bar_end) { range_straddles_bar_end(); }
+TEST_F(dmabuf_p2p, range_in_sub_page_bar) { range_in_sub_page_bar(); }
+TEST_F(dmabuf_p2p, total_above_bar) { total_above_bar(); }
+TEST_F(dmabuf_p2p, region_rom) { region_rom(); }
+TEST_F(dmabuf_p2p, region_config) { region_config(); }
+TEST_F(dmabuf_p2p, region_vga) { region_vga(); }
+TEST_F(dmabuf_p2p, region_nonexistent) { region_nonexistent(); }
+TEST_F(dmabuf_p2p, region_absent_bar) { region_absent_bar(); }
+TEST_F(dmabuf_p2p, region_io_bar) { region_io_bar(); }
+TEST_F(dmabuf_p2p, open_flags_unknown) { open_flags_unknown(); }
+TEST_F(dmabuf_p2p, bad_user_pointer) { bad_user_pointer(); }
+TEST_F(dmabuf_p2p, single_range_whole_bar) { single_range_whole_bar(); }
+TEST_F(dmabuf_p2p, single_range_one_page) { single_range_one_page(); }
+TEST_F(dmabuf_p2p, multi_range) { multi_range(); }
+TEST_F(dmabuf_p2p, max_ranges) { max_ranges(); }
+TEST_F(dmabuf_p2p, fd_is_dmabuf) { fd_is_dmabuf(); }
+TEST_F(dmabuf_p2p, open_flags_honoured) { open_flags_honoured(); }
+TEST_F(dmabuf_p2p, buffers_are_distinct) { buffers_are_distinct(); }
+
+TEST_HARNESS_MAIN

@@ -73,6 +73,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "harness.h"
 
 #define NTH_MAX		2000	/* far beyond any of these operations */
 #define MAX_BUFS	64
@@ -81,7 +82,7 @@
 #define RW_LEN		4096	/* READ/WRITE: one bounce chunk, two edu chunks */
 #define RW_POISON	0xa5
 
-/* Read in main(); every teardown puts them back. */
+/* Read in main(); every fixture setup and teardown puts them back. */
 static struct p2p_fault_attrs saved_attrs;
 static bool attrs_saved;
 static char attrs_err[512];
@@ -122,26 +123,26 @@ static void ffix_open(struct ffix *f, bool importer)
 	t_open_main(&f->t);
 	t_need_debugfs();
 	if (!attrs_saved)
-		FAIL("fault-injection attributes: %s", attrs_err);
+		T_FAIL("fault-injection attributes: %s", attrs_err);
 	if (p2p_fault_attrs_apply())
-		FAIL("%s", p2p_last_error());
+		T_FAIL("%s", p2p_last_error());
 	f->fn = p2p_failnth_open();
 	if (f->fn < 0)
-		FAIL("%s", p2p_last_error());
+		T_FAIL("%s", p2p_last_error());
 	f->dma_api_off = dma_api_disabled();
 	if (f->dma_api_off == 1)
-		tap_diag("DMA-API debugging was off before this case");
+		t_diag("DMA-API debugging was off before this case");
 	f->bufinfo = p2p_bufinfo_list(NULL, 0) >= 0;
 	if (!f->bufinfo)
-		tap_diag("no dma_buf/bufinfo (%s): attachments not counted", p2p_last_error());
+		t_diag("no dma_buf/bufinfo (%s): attachments not counted", p2p_last_error());
 }
 
 static void ffix_close(struct ffix *f)
 {
 	if (!f->dma_api_off && dma_api_disabled() == 1)
-		FAIL("DMA-API debugging switched itself off during this case (an injected "
-		     "failure in its own bookkeeping, see guard_hold()): every later "
-		     "DMA-API check of this boot is void");
+		T_FAIL("DMA-API debugging switched itself off during this case (an injected "
+		       "failure in its own bookkeeping, see guard_hold()): every later "
+		       "DMA-API check of this boot is void");
 }
 
 /*
@@ -181,13 +182,13 @@ static int run_nth(struct ffix *f, struct nth_stat *s, unsigned int n, int fd,
 	int ret;
 
 	if (n > NTH_MAX)
-		FAIL("%s: a fault was still injected at N=%u", s->what, n - 1);
+		T_FAIL("%s: a fault was still injected at N=%u", s->what, n - 1);
 	if (p2p_failnth_ioctl(f->fn, n, fd, req, arg, &ret, injected))
-		FAIL("%s: %s", s->what, p2p_last_error());
+		T_FAIL("%s: %s", s->what, p2p_last_error());
 	if (ret < 0 && (!*injected || ret != -ENOMEM))
-		FAIL("%s, N=%u%s: %s, want %s", s->what, n,
-		     *injected ? "" : " (nothing injected)", tap_errname(ret),
-		     *injected ? "success or ENOMEM" : "success");
+		T_FAIL("%s, N=%u%s: %s, want %s", s->what, n,
+		       *injected ? "" : " (nothing injected)", t_errname(ret),
+		       *injected ? "success or ENOMEM" : "success");
 	if (!*injected)
 		s->calls = n - 1;
 	else if (ret < 0)
@@ -199,17 +200,17 @@ static int run_nth(struct ffix *f, struct nth_stat *s, unsigned int n, int fd,
 
 static void nth_done(const struct nth_stat *s)
 {
-	tap_diag("%s: %u injectable calls; failing each: %u ENOMEM, %u absorbed",
-		 s->what, s->calls, s->failed, s->absorbed);
+	t_diag("%s: %u injectable calls; failing each: %u ENOMEM, %u absorbed",
+	       s->what, s->calls, s->failed, s->absorbed);
 	/* Our own allocations are on each path: no ENOMEM, no fault reached them. */
 	if (!s->failed)
-		FAIL("%s: no injected failure made it fail", s->what);
+		T_FAIL("%s: no injected failure made it fail", s->what);
 }
 
 static void stat_of(const struct ffix *f, uint64_t ino, struct p2p_buf_stat *st)
 {
 	if (p2p_buffer_stat(f->t.dev.bdf, ino, st))
-		FAIL("%s", p2p_last_error());
+		T_FAIL("%s", p2p_last_error());
 }
 
 /*
@@ -225,10 +226,10 @@ static void expect_counts(unsigned int n, const struct p2p_buf_stat *prev,
 
 	if (att < att_min || att > att_max || st->maps - prev->maps != maps ||
 	    st->mapped != mapped)
-		FAIL("N=%u: ino=%llu attaches %u -> %u (want +%u..%u), maps %u -> %u (want +%u), "
-		     "mapped %u (want %u)", n, (unsigned long long)st->ino, prev->attaches,
-		     st->attaches, att_min, att_max, prev->maps, st->maps, maps, st->mapped,
-		     mapped);
+		T_FAIL("N=%u: ino=%llu attaches %u -> %u (want +%u..%u), maps %u -> %u (want +%u), "
+		       "mapped %u (want %u)", n, (unsigned long long)st->ino, prev->attaches,
+		       st->attaches, att_min, att_max, prev->maps, st->maps, maps, st->mapped,
+		       mapped);
 }
 
 /* No attachment of the importer left on @ino, as the dma-buf core counts them. */
@@ -241,22 +242,22 @@ static void expect_unattached(const struct ffix *f, unsigned int n, uint64_t ino
 		return;
 	cnt = p2p_bufinfo_list(NULL, 0);
 	if (cnt < 0)
-		FAIL("%s", p2p_last_error());
+		T_FAIL("%s", p2p_last_error());
 	cap = cnt + 16;
 	bi = calloc(cap, sizeof(*bi));
 	ASSERT_TRUE(bi);
 	cnt = p2p_bufinfo_list(bi, cap);
 	if (cnt < 0)
-		FAIL("%s", p2p_last_error());
+		T_FAIL("%s", p2p_last_error());
 	for (i = 0; i < cnt && i < cap; i++)
 		if (bi[i].ino == ino)
 			att = bi[i].attached;
 	free(bi);
 	if (att < 0)
-		FAIL("N=%u: dma_buf/bufinfo does not list ino=%llu", n, (unsigned long long)ino);
+		T_FAIL("N=%u: dma_buf/bufinfo does not list ino=%llu", n, (unsigned long long)ino);
 	if (att)
-		FAIL("N=%u: ino=%llu still has %d attachment(s) (dma_buf/bufinfo)", n,
-		     (unsigned long long)ino, att);
+		T_FAIL("N=%u: ino=%llu still has %d attachment(s) (dma_buf/bufinfo)", n,
+		       (unsigned long long)ino, att);
 }
 
 struct buf_set {
@@ -271,9 +272,9 @@ static void bufs_read(const char *bdf, struct buf_set *s)
 
 	n = p2p_buffers_list(bdf, st, MAX_BUFS);
 	if (n < 0)
-		FAIL("%s", p2p_last_error());
+		T_FAIL("%s", p2p_last_error());
 	if (n > MAX_BUFS)
-		FAIL("%s lists %d buffers, more than this test follows (%d)", bdf, n, MAX_BUFS);
+		T_FAIL("%s lists %d buffers, more than this test follows (%d)", bdf, n, MAX_BUFS);
 	for (i = 0; i < n; i++)
 		s->ino[i] = st[i].ino;
 	s->n = n;
@@ -290,8 +291,8 @@ static void expect_no_new_buffer(unsigned int n, const char *bdf, const struct b
 		for (j = 0; j < before->n && before->ino[j] != now.ino[i]; j++)
 			;
 		if (j == before->n)
-			FAIL("N=%u: %s lists ino=%llu, which nobody holds", n, bdf,
-			     (unsigned long long)now.ino[i]);
+			T_FAIL("N=%u: %s lists ino=%llu, which nobody holds", n, bdf,
+			       (unsigned long long)now.ino[i]);
 	}
 }
 
@@ -333,7 +334,7 @@ static void fail_nth_create(void)
 		fd = run_nth(&f, &s, n, f.t.dev.device, VFIO_DEVICE_FEATURE, req, &injected);
 		if (fd >= 0) {
 			if (!t_listed(f.t.dev.bdf, t_ino(fd)))
-				FAIL("N=%u: the new buffer is not listed", n);
+				T_FAIL("N=%u: the new buffer is not listed", n);
 			ASSERT_SYSOK(close(fd));
 		}
 		/* close() ran the release; a failed create has nothing to release. */
@@ -377,7 +378,7 @@ static void reg_loop(struct ffix *f, int fd, uint32_t flags, const char *what)
 			expect_counts(n, &prev, &st, 1, 1, 1, 1);
 			ASSERT_OK(p2p_imp_query(f->imp, req.handle, &q));
 			if (q.state != P2P_MR_STATE_MAPPED)
-				FAIL("N=%u: MR %s after REG_MR", n, p2p_mr_state_name(q.state));
+				T_FAIL("N=%u: MR %s after REG_MR", n, p2p_mr_state_name(q.state));
 			ASSERT_OK(p2p_imp_dereg(f->imp, req.handle, 0));
 			prev = st;
 			stat_of(f, ino, &st);
@@ -437,12 +438,12 @@ static void fail_nth_remap(void)
 		ASSERT_OK(p2p_knob_revoke(f.t.dev.bdf, false));
 		ASSERT_OK(p2p_imp_query(f.imp, h, &q));
 		if (q.state != P2P_MR_STATE_INVALIDATED)
-			FAIL("N=%u: MR %s after revoke and unrevoke", n,
-			     p2p_mr_state_name(q.state));
+			T_FAIL("N=%u: MR %s after revoke and unrevoke", n,
+			       p2p_mr_state_name(q.state));
 		gen = q.generation;
 		stat_of(&f, ino, &prev);
 		if (prev.mapped)
-			FAIL("N=%u: still mapped %u time(s) after revoke", n, prev.mapped);
+			T_FAIL("N=%u: still mapped %u time(s) after revoke", n, prev.mapped);
 		guard_remap(&f);
 
 		memset(segs, 0, sizeof(segs));
@@ -460,8 +461,8 @@ static void fail_nth_remap(void)
 			bool mapped = q.state == P2P_MR_STATE_MAPPED;
 
 			if (!mapped && q.state != P2P_MR_STATE_INVALIDATED)
-				FAIL("N=%u: MR %s after a failed remap", n,
-				     p2p_mr_state_name(q.state));
+				T_FAIL("N=%u: MR %s after a failed remap", n,
+				       p2p_mr_state_name(q.state));
 			expect_counts(n, &prev, &st, 0, 0, mapped, mapped);
 			/* Not wedged: a plain access maps it. */
 			ASSERT_OK(p2p_imp_check(f.imp, h, 0, f.t.page, segs, NSEGS, &cnt));
@@ -469,9 +470,9 @@ static void fail_nth_remap(void)
 			stat_of(&f, ino, &st);
 		}
 		if (q.state != P2P_MR_STATE_MAPPED || q.generation != gen + 1)
-			FAIL("N=%u: MR %s, generation %llu -> %llu (want mapped, +1)", n,
-			     p2p_mr_state_name(q.state), (unsigned long long)gen,
-			     (unsigned long long)q.generation);
+			T_FAIL("N=%u: MR %s, generation %llu -> %llu (want mapped, +1)", n,
+			       p2p_mr_state_name(q.state), (unsigned long long)gen,
+			       (unsigned long long)q.generation);
 		expect_counts(n, &prev, &st, 0, 0, 1, 1);
 		if (!injected)
 			break;
@@ -482,20 +483,15 @@ static void fail_nth_remap(void)
 	ffix_close(&f);
 }
 
-/*
- * REG_MR of @fd's one page with P2P_MR_EDU, fail-nth unarmed. As
- * importer_edu does: QEMU's host bridge is not on the P2P whitelist.
- */
+/* REG_MR of @fd's one page with P2P_MR_EDU, fail-nth unarmed. */
 static int edu_reg(struct ffix *f, int fd, uint32_t *h)
 {
+	bool skipped;
 	int ret;
 
-	ret = p2p_imp_reg(f->imp, fd, 0, f->t.page, P2P_MR_EDU, P2P_MR_ACCESS_ALL, h);
-	if (ret == -EOPNOTSUPP) {
-		tap_diag("exporter refused edu (no P2P path by pci_p2pdma_distance): skip_p2p_distance=1");
-		t_set_knob(NULL, "skip_p2p_distance", 1);
-		ret = p2p_imp_reg(f->imp, fd, 0, f->t.page, P2P_MR_EDU, P2P_MR_ACCESS_ALL, h);
-	}
+	ret = p2p_imp_reg_edu(f->imp, fd, 0, f->t.page, P2P_MR_ACCESS_ALL, true, h, &skipped);
+	if (skipped)
+		t_diag("exporter refused edu (no P2P path by pci_p2pdma_distance): skip_p2p_distance=1");
 	return ret;
 }
 
@@ -509,12 +505,12 @@ static void fail_nth_edu_reg(void)
 
 	ffix_open(&f, true);
 	if (p2p_imp_edu_device(edu))
-		SKIP("no edu DMA engine bound to the importer: %s", p2p_last_error());
+		T_SKIP("no edu DMA engine bound to the importer: %s", p2p_last_error());
 	guard_hold(&f);
 	fd = t_create_pages(&f.t, 0, 1);
 	ASSERT_OK(edu_reg(&f, fd, &h));
 	ASSERT_OK(p2p_imp_dereg(f.imp, h, 0));
-	tap_diag("edu %s", edu);
+	t_diag("edu %s", edu);
 	reg_loop(&f, fd, P2P_MR_EDU, "REG_MR(P2P_MR_EDU)");
 	close(fd);
 	ffix_close(&f);
@@ -563,8 +559,8 @@ static void bytes_expect(unsigned int n, const char *what, const volatile uint8_
 
 	for (i = 0; i < len; i++)
 		if (got[i] != want[i])
-			FAIL("N=%u: %s: byte %zu is 0x%02x, want 0x%02x", n, what, i, got[i],
-			     want[i]);
+			T_FAIL("N=%u: %s: byte %zu is 0x%02x, want 0x%02x", n, what, i, got[i],
+			       want[i]);
 }
 
 static void access_req(struct p2p_access_mr *req, uint32_t h, uint32_t op, void *buf,
@@ -586,9 +582,9 @@ static void expect_mapped(const struct ffix *f, unsigned int n, uint32_t h, uint
 
 	ASSERT_OK(p2p_imp_query(f->imp, h, &q));
 	if (q.state != P2P_MR_STATE_MAPPED || q.generation != gen)
-		FAIL("N=%u: MR %s, generation %llu -> %llu (want mapped, unchanged)", n,
-		     p2p_mr_state_name(q.state), (unsigned long long)gen,
-		     (unsigned long long)q.generation);
+		T_FAIL("N=%u: MR %s, generation %llu -> %llu (want mapped, unchanged)", n,
+		       p2p_mr_state_name(q.state), (unsigned long long)gen,
+		       (unsigned long long)q.generation);
 }
 
 static uint64_t mapped_gen(const struct ffix *f, uint32_t h)
@@ -597,7 +593,7 @@ static uint64_t mapped_gen(const struct ffix *f, uint32_t h)
 
 	ASSERT_OK(p2p_imp_query(f->imp, h, &q));
 	if (q.state != P2P_MR_STATE_MAPPED)
-		FAIL("MR %s after REG_MR", p2p_mr_state_name(q.state));
+		T_FAIL("MR %s after REG_MR", p2p_mr_state_name(q.state));
 	return q.generation;
 }
 
@@ -696,7 +692,7 @@ static void fail_nth_access_edu(void)
 
 	ffix_open(&f, true);
 	if (p2p_imp_edu_device(edu))
-		SKIP("no edu DMA engine bound to the importer: %s", p2p_last_error());
+		T_SKIP("no edu DMA engine bound to the importer: %s", p2p_last_error());
 	ASSERT_GE(f.t.page, RW_LEN);
 	guard_hold(&f);
 	m.fd = t_create_pages(&f.t, 0, 1);
@@ -707,7 +703,7 @@ static void fail_nth_access_edu(void)
 	m.view = p;
 	ASSERT_OK(edu_reg(&f, m.fd, &m.h));
 	m.gen = mapped_gen(&f, m.h);
-	tap_diag("edu %s", edu);
+	t_diag("edu %s", edu);
 	rw_loop(&f, &m, "WRITE(edu)", "READ(edu)");
 	ASSERT_OK(p2p_imp_dereg(f.imp, m.h, 0));
 	munmap(m.map, m.map_len);
@@ -761,17 +757,17 @@ static void fail_nth_access_cpu(void)
 
 	ffix_open(&f, true);
 	if (access("/dev/udmabuf", F_OK))
-		SKIP("no /dev/udmabuf (CONFIG_UDMABUF off): no page-backed exporter for the "
-		     "CPU path");
+		T_SKIP("no /dev/udmabuf (CONFIG_UDMABUF off): no page-backed exporter for the "
+		       "CPU path");
 	if (!saved_attrs.has_reject)
-		SKIP("kernel without CONFIG_FAULT_INJECTION_STACKTRACE_FILTER: a failure "
-		     "injected under udmabuf's vmap would make dma_buf_vmap() WARN");
+		T_SKIP("kernel without CONFIG_FAULT_INJECTION_STACKTRACE_FILTER: a failure "
+		       "injected under udmabuf's vmap would make dma_buf_vmap() WARN");
 	ASSERT_GE(p2p_page_size(), RW_LEN);
 	if (p2p_ksym_range(NULL, "dma_buf_vmap", &start, &end))
-		FAIL("%s", p2p_last_error());
+		T_FAIL("%s", p2p_last_error());
 	ASSERT_OK(p2p_fault_reject(start, end));
-	tap_diag("dma_buf_vmap at 0x%llx..0x%llx: nothing under it fails or counts",
-		 (unsigned long long)start, (unsigned long long)end);
+	t_diag("dma_buf_vmap at 0x%llx..0x%llx: nothing under it fails or counts",
+	       (unsigned long long)start, (unsigned long long)end);
 	rw_loop(&f, &m, "WRITE(udmabuf)", "READ(udmabuf)");
 	ASSERT_OK(p2p_imp_dereg(f.imp, m.h, 0));
 	munmap(m.map, m.map_len);
@@ -814,15 +810,15 @@ static void fail_nth_access_check(void)
 		ret = run_nth(&f, &s, n, f.imp, P2P_IOC_ACCESS_MR, &req, &injected);
 		if (ret) {
 			if (req.count != NSEGS || memcmp(segs, poison, sizeof(segs)))
-				FAIL("N=%u: a failed CHECK wrote back (count %u)", n, req.count);
+				T_FAIL("N=%u: a failed CHECK wrote back (count %u)", n, req.count);
 			/* Not wedged: a plain CHECK goes through. */
 			ASSERT_OK(p2p_imp_check(f.imp, h, 0, f.t.page, segs, NSEGS, &cnt));
 			req.count = cnt;
 		}
 		if (req.count != nref || memcmp(segs, ref, nref * sizeof(ref[0])) ||
 		    memcmp(segs + nref, poison, (NSEGS - nref) * sizeof(segs[0])))
-			FAIL("N=%u: %u segment(s), want the %u of the mapping and nothing "
-			     "past them", n, req.count, nref);
+			T_FAIL("N=%u: %u segment(s), want the %u of the mapping and nothing "
+			       "past them", n, req.count, nref);
 		expect_mapped(&f, n, h, gen);
 		stat_of(&f, ino, &st);
 		expect_counts(n, &prev, &st, 0, 0, 0, 1);
@@ -857,18 +853,18 @@ static void fail_nth_mmap(void)
 	ffix_open(&f, false);
 	for (n = 1;; n++) {
 		if (n > NTH_MAX)
-			FAIL("%s: a fault was still injected at N=%u", s.what, n - 1);
+			T_FAIL("%s: a fault was still injected at N=%u", s.what, n - 1);
 		fd = t_create_pages(&f.t, 0, 1);
 		ino = t_ino(fd);
 		if (p2p_failnth_arm(f.fn, n))
-			FAIL("%s", p2p_last_error());
+			T_FAIL("%s", p2p_last_error());
 		p = mmap(NULL, f.t.page, PROT_READ, MAP_SHARED, fd, 0);
 		err = errno;
 		if (p2p_failnth_left(f.fn, &left) || p2p_failnth_arm(f.fn, 0))
-			FAIL("%s", p2p_last_error());
+			T_FAIL("%s", p2p_last_error());
 		if (p == MAP_FAILED && (left || err != ENOMEM))
-			FAIL("mmap, N=%u%s: %s, want %s", n, left ? " (nothing injected)" : "",
-			     tap_errname(err), left ? "success" : "success or ENOMEM");
+			T_FAIL("mmap, N=%u%s: %s, want %s", n, left ? " (nothing injected)" : "",
+			       t_errname(err), left ? "success" : "success or ENOMEM");
 		if (left)
 			s.calls = n - 1;
 		else if (p == MAP_FAILED)
@@ -882,7 +878,7 @@ static void fail_nth_mmap(void)
 		}
 		ASSERT_SYSOK(close(fd));
 		if (t_listed(f.t.dev.bdf, ino))
-			FAIL("N=%u: the buffer outlived its fd and its mapping", n);
+			T_FAIL("N=%u: the buffer outlived its fd and its mapping", n);
 		if (left)
 			break;
 	}
@@ -890,47 +886,86 @@ static void fail_nth_mmap(void)
 	ffix_close(&f);
 }
 
-static const struct tap_case cases[] = {
-	TAP_CASE_T(fail_nth_create, 60),
-	TAP_CASE_T(fail_nth_reg_mr, 60),
-	TAP_CASE_T(fail_nth_remap, 60),
-	TAP_CASE_T(fail_nth_edu_reg, 60),
-	TAP_CASE_T(fail_nth_access_edu, 20),
-	TAP_CASE_T(fail_nth_access_cpu, 10),
-	TAP_CASE_T(fail_nth_access_check, 10),
-	TAP_CASE_T(fail_nth_mmap, 20),
-};
-
-static void teardown(void)
+/* The knobs and the fault-injection attributes back to rest. */
+static void to_rest(void)
 {
 	t_reset_knobs();
 	if (attrs_saved)
 		p2p_fault_attrs_restore(&saved_attrs);
 }
 
+FIXTURE(dmabuf_p2p) {};
+
+FIXTURE_SETUP(dmabuf_p2p)
+{
+	t_setup(_metadata);
+	t_rest_before(to_rest);
+}
+
+FIXTURE_TEARDOWN_PARENT(dmabuf_p2p)
+{
+	t_rest_after(to_rest);
+}
+
+TEST_F_TIMEOUT(dmabuf_p2p, fail_nth_create, 60) { fail_nth_create(); }
+TEST_F_TIMEOUT(dmabuf_p2p, fail_nth_reg_mr, 60) { fail_nth_reg_mr(); }
+TEST_F_TIMEOUT(dmabuf_p2p, fail_nth_remap, 60) { fail_nth_remap(); }
+TEST_F_TIMEOUT(dmabuf_p2p, fail_nth_edu_reg, 60) { fail_nth_edu_reg(); }
+TEST_F(dmabuf_p2p, fail_nth_access_edu) { fail_nth_access_edu(); }
+TEST_F_TIMEOUT(dmabuf_p2p, fail_nth_access_cpu, 10) { fail_nth_access_cpu(); }
+TEST_F_TIMEOUT(dmabuf_p2p, fail_nth_access_check, 10) { fail_nth_access_check(); }
+TEST_F(dmabuf_p2p, fail_nth_mmap) { fail_nth_mmap(); }
+
+/* -l and -h only print: nothing to check, nothing to save for them. */
+static bool only_prints(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-l") || !strcmp(argv[i], "-h"))
+			return true;
+	return false;
+}
+
+static pid_t harness_pid;
+
+static void restore_attrs(void)
+{
+	if (getpid() == harness_pid && attrs_saved)
+		p2p_fault_attrs_restore(&saved_attrs);
+}
+
+/*
+ * Not TEST_HARNESS_MAIN: a kernel without fail-nth skips the whole program,
+ * and the fault-injection attributes are saved once, before any test arms
+ * them; every teardown puts them back, and so does the end of the run.
+ */
 int main(int argc, char **argv)
 {
+	const char *skip = NULL;
 	int ret;
 
-	if (!tap_listing(argc, argv)) {
-		/* Mounts debugfs if nobody did; the exporter's absence is the cases' business. */
+	if (!only_prints(argc, argv)) {
+		/* Mounts debugfs if nobody did; the exporter's absence is the tests' business. */
 		p2p_debugfs_ensure();
 		ret = p2p_fault_attrs_save(&saved_attrs);
 		if (ret == -ENOENT)
-			tap_skip_all("%s", p2p_last_error());
-		if (access(P2P_FAILNTH_PATH, F_OK))
-			tap_skip_all("no " P2P_FAILNTH_PATH " (kernel without CONFIG_FAULT_INJECTION)");
+			skip = p2p_last_error();
+		else if (access(P2P_FAILNTH_PATH, F_OK))
+			skip = "no " P2P_FAILNTH_PATH " (kernel without CONFIG_FAULT_INJECTION)";
 		/* It would fail the copy_to_user() of our own read-back too. */
-		if (!access(P2P_FAULT_DEBUGFS "/fail_usercopy", F_OK))
-			tap_skip_all("kernel with CONFIG_FAULT_INJECTION_USERCOPY: fail-nth "
-				     "read-backs are not reliable there");
+		else if (!access(P2P_FAULT_DEBUGFS "/fail_usercopy", F_OK))
+			skip = "kernel with CONFIG_FAULT_INJECTION_USERCOPY: fail-nth "
+			       "read-backs are not reliable there";
+		if (skip) {
+			ksft_print_header();
+			ksft_exit_skip("%s\n", skip);
+		}
 		attrs_saved = !ret;
 		if (ret)
 			snprintf(attrs_err, sizeof(attrs_err), "%s", p2p_last_error());
+		harness_pid = getpid();
+		atexit(restore_attrs);
 	}
-	tap_set_teardown(teardown);
-	ret = tap_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
-	if (attrs_saved)
-		p2p_fault_attrs_restore(&saved_attrs);
-	return ret;
+	return test_harness_run(argc, argv);
 }

@@ -15,6 +15,7 @@
 #include <xf86drm.h>
 
 #include "common.h"
+#include "harness.h"
 
 #define NPAGES	4
 
@@ -39,8 +40,8 @@ static void query_mapped(int imp, uint32_t h, uint64_t len)
 	struct p2p_query_mr q;
 
 	ASSERT_OK(p2p_imp_query(imp, h, &q));
-	tap_diag("mr %u: state=%s nents=%u mapped_length=%llu", h, p2p_mr_state_name(q.state),
-		 q.nents, (unsigned long long)q.mapped_length);
+	t_diag("mr %u: state=%s nents=%u mapped_length=%llu", h, p2p_mr_state_name(q.state),
+	       q.nents, (unsigned long long)q.mapped_length);
 	ASSERT_EQ(q.state, P2P_MR_STATE_MAPPED);
 	ASSERT_GE(q.nents, 1);
 	ASSERT_EQ(q.mapped_length, len);
@@ -197,7 +198,7 @@ static int open_vgem(void)
 	int fd = p2p_drm_open("vgem");
 
 	if (fd < 0)
-		SKIP("%s", p2p_last_error());
+		T_SKIP("%s", p2p_last_error());
 	return fd;
 }
 
@@ -215,7 +216,7 @@ static void vgem_dumb_roundtrip(void)
 	card = open_vgem();
 	ASSERT_SYSOK(drmIoctl(card, DRM_IOCTL_MODE_CREATE_DUMB, &cd));
 	size = cd.size;
-	tap_diag("dumb buffer: handle %u, %zu bytes", cd.handle, size);
+	t_diag("dumb buffer: handle %u, %zu bytes", cd.handle, size);
 	ASSERT_GE(size, p2p_page_size());
 	fd = ASSERT_OK(p2p_drm_prime_export(card, cd.handle));
 	md.handle = cd.handle;
@@ -255,30 +256,6 @@ static void vgem_readonly_export_no_write_mr(void)
 	close(fd);
 }
 
-/* vgem attaches without peer2peer: our exporter must say no, cleanly. */
-static void vgem_import_of_p2p_buffer_refused(void)
-{
-	struct p2p_buf_stat st;
-	struct tdev t;
-	int card, fd, imp;
-	uint32_t h;
-
-	card = open_vgem();
-	t_open_main(&t);
-	fd = t_create_pages(&t, 0, 1);
-	ASSERT_ERR(p2p_drm_prime_import(card, fd, &h), EOPNOTSUPP);
-	t_stat(t.dev.bdf, t_ino(fd), &st);
-	ASSERT_EQ(st.revoked, 0);
-	ASSERT_EQ(st.maps, 0);
-	/* The buffer is none the worse for it. */
-	imp = t_importer();
-	if (imp >= 0) {
-		ASSERT_OK(p2p_imp_reg(imp, fd, 0, t.page, 0, P2P_MR_ACCESS_ALL, &h));
-		ASSERT_OK(p2p_imp_dereg(imp, h, 0));
-	}
-	close(fd);
-}
-
 /*
  * Walk CHECK's segments for MR bytes [@mr_off, @mr_off + @len) of a buffer
  * made of @r: lengths must add up, and in no-IOMMU mode each DMA address
@@ -296,8 +273,8 @@ static void check_segments(struct tdev *t, int imp, uint32_t h, const struct p2p
 	ASSERT_GE(n, 1);
 	ASSERT_LE(n, 256);
 	for (i = 0; i < n; i++) {
-		tap_diag("seg %u: dma 0x%llx len 0x%llx", i, (unsigned long long)segs[i].dma_addr,
-			 (unsigned long long)segs[i].length);
+		t_diag("seg %u: dma 0x%llx len 0x%llx", i, (unsigned long long)segs[i].dma_addr,
+		       (unsigned long long)segs[i].length);
 		ASSERT_GT(segs[i].length, 0);
 	}
 	if (!noiommu) {
@@ -306,7 +283,7 @@ static void check_segments(struct tdev *t, int imp, uint32_t h, const struct p2p
 		for (i = 0; i < n; i++)
 			sum += segs[i].length;
 		ASSERT_GE(sum, len);
-		tap_diag("IOMMU mode: DMA addresses are IOVAs, not checked against the BAR");
+		t_diag("IOMMU mode: DMA addresses are IOVAs, not checked against the BAR");
 		return;
 	}
 	/*
@@ -335,12 +312,12 @@ static void exporter_mr_dma_addresses(void)
 	imp = t_need_importer();
 	t_open_main(&t);
 	if (t.bar_size < (NPAGES + 1) * t.page)
-		SKIP("BAR%u too small", t.bar);
+		T_SKIP("BAR%u too small", t.bar);
 	r.offset = t.page;
 	r.length = NPAGES * t.page;
 	fd = t_create(&t, &r, 1);
-	tap_diag("BAR%u phys 0x%llx, %s", t.bar, (unsigned long long)t.bar_phys,
-		 t_noiommu(&t.dev) ? "noiommu" : "iommu");
+	t_diag("BAR%u phys 0x%llx, %s", t.bar, (unsigned long long)t.bar_phys,
+	       t_noiommu(&t.dev) ? "noiommu" : "iommu");
 	ASSERT_OK(p2p_imp_reg(imp, fd, 0, r.length, 0, P2P_MR_ACCESS_ALL, &h));
 	check_segments(&t, imp, h, &r, 1, 0, r.length);
 	query_mapped(imp, h, r.length);
@@ -360,7 +337,7 @@ static void exporter_mr_multi_range_addresses(void)
 	imp = t_need_importer();
 	t_open_main(&t);
 	if (t.bar_size < 6 * t.page)
-		SKIP("BAR%u too small", t.bar);
+		T_SKIP("BAR%u too small", t.bar);
 	r[0].offset = 4 * t.page;
 	r[0].length = t.page;
 	r[1].offset = 0;
@@ -433,12 +410,12 @@ static void exporter_mr_pinned(void)
 	t_stat(t.dev.bdf, t_ino(fd), &st);
 	ASSERT_EQ(st.revoked, 1);
 	ASSERT_OK(p2p_imp_query(imp, h, &q));
-	tap_diag("pinned MR after revoke: %s", p2p_mr_state_name(q.state));
+	t_diag("pinned MR after revoke: %s", p2p_mr_state_name(q.state));
 	ASSERT_OK(p2p_knob_revoke(t.dev.bdf, false));
 	t_stat(t.dev.bdf, t_ino(fd), &st);
 	ASSERT_EQ(st.revoked, 0);
 	ret = p2p_imp_check(imp, h, 0, t.page, segs, 16, &n);
-	tap_diag("pinned MR CHECK after unrevoke: %s", ret ? tap_errname(ret) : "ok");
+	t_diag("pinned MR CHECK after unrevoke: %s", ret ? t_errname(ret) : "ok");
 	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
 	close(fd);
 }
@@ -492,7 +469,7 @@ static int any_dmabuf(uint64_t *size, struct tdev *t)
 	if (!access("/dev/udmabuf", F_OK))
 		return t_udmabuf(*size, NULL);
 	if (!bdf)
-		SKIP("neither udmabuf nor DMABUF_P2P_DEVICE for a dma-buf");
+		T_SKIP("neither udmabuf nor DMABUF_P2P_DEVICE for a dma-buf");
 	t_open(t, bdf);
 	return t_create_pages(t, 0, 2);
 }
@@ -652,7 +629,7 @@ static void access_bad_user_pointer(void)
 
 	imp = t_need_importer();
 	if (access("/dev/udmabuf", F_OK))
-		SKIP("READ/WRITE need a page-backed exporter: no /dev/udmabuf");
+		T_SKIP("READ/WRITE need a page-backed exporter: no /dev/udmabuf");
 	size = p2p_page_size();
 	fd = t_udmabuf(size, NULL);
 	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_ALL, &h));
@@ -709,7 +686,7 @@ static void handle_not_reused(void)
 	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_ALL, &h1));
 	ASSERT_OK(p2p_imp_dereg(imp, h1, 0));
 	ASSERT_OK(p2p_imp_reg(imp, fd, 0, size, 0, P2P_MR_ACCESS_ALL, &h2));
-	tap_diag("handles: %u, then %u", h1, h2);
+	t_diag("handles: %u, then %u", h1, h2);
 	ASSERT_NE(h2, h1);
 	ASSERT_ERR(p2p_imp_query(imp, h1, &q), ENOENT);
 	ASSERT_ERR(p2p_imp_dereg(imp, h1, 0), ENOENT);
@@ -846,8 +823,9 @@ static void struct_size_cap(void)
 	q->handle = h;
 	ASSERT_SYSOK(ioctl(imp, P2P_IOC_QUERY_MR, q));
 	ASSERT_EQ(q->state, P2P_MR_STATE_MAPPED);
-	for (i = sizeof(*q); i <= P2P_IOC_SIZE_MAX; i++)
+	for (i = sizeof(*q); i <= P2P_IOC_SIZE_MAX; i++) {
 		ASSERT_EQ(buf[i], 0);
+	}
 
 	memset(buf, 0, P2P_IOC_SIZE_MAX + 1);
 	q->size = P2P_IOC_SIZE_MAX + 1;
@@ -959,7 +937,7 @@ static void exporter_mr_irrevocable_refused(void)
 	ufd = t_udmabuf(size, NULL);
 	ret = p2p_imp_reg(imp, ufd, 0, size, P2P_MR_NO_INVALIDATE, P2P_MR_ACCESS_ALL, &h);
 	if (ret == -EOPNOTSUPP)
-		SKIP("this kernel's dma-buf core rejects importers without move_notify itself (6.12)");
+		T_SKIP("this kernel's dma-buf core rejects importers without move_notify itself (6.12)");
 	ASSERT_OK(ret);
 	ASSERT_OK(p2p_imp_check(imp, h, 0, size, segs, 4, &n));
 	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
@@ -1005,7 +983,7 @@ static void check_segment_array_too_small(void)
 	imp = t_need_importer();
 	t_open_main(&t);
 	if (t.bar_size < 6 * t.page)
-		SKIP("BAR%u too small", t.bar);
+		T_SKIP("BAR%u too small", t.bar);
 	/* Three non-adjacent pages: at least three segments. */
 	ASSERT_OK(p2p_ranges_stride(0, t.page, 2 * t.page, 3, r));
 	fd = t_create(&t, r, 3);
@@ -1017,7 +995,7 @@ static void check_segment_array_too_small(void)
 	req.length = 3 * t.page;
 	req.user_ptr = (uintptr_t)segs;
 	ASSERT_SYSERR(ioctl(imp, P2P_IOC_ACCESS_MR, &req), ENOSPC);
-	tap_diag("CHECK needs %u segments", req.count);
+	t_diag("CHECK needs %u segments", req.count);
 	ASSERT_GE(req.count, 3);
 	ASSERT_LE(req.count, 8);
 	req.count = 8;
@@ -1125,7 +1103,7 @@ static void imp_knobs_refuse_out_of_range(void)
 {
 	t_need_importer();
 	if (access(P2P_IMP_DEBUGFS, F_OK))
-		SKIP("no " P2P_IMP_DEBUGFS);
+		T_SKIP("no " P2P_IMP_DEBUGFS);
 	ASSERT_OK(p2p_imp_knob_set("fail_next_map", 12));
 	ASSERT_ERR(p2p_imp_knob_set("fail_next_map", 4096), EINVAL);
 	ASSERT_ERR(p2p_imp_knob_set("fail_next_map", -5), EINVAL);
@@ -1139,51 +1117,59 @@ static void imp_knobs_refuse_out_of_range(void)
 	ASSERT_EQ(imp_knob_get("move_notify_delay_ms"), 0);
 }
 
-static const struct tap_case cases[] = {
-	TAP_CASE(udmabuf_write_read_roundtrip),
-	TAP_CASE(udmabuf_access_unaligned),
-	TAP_CASE(udmabuf_partial_mr),
-	TAP_CASE(udmabuf_pinned_mr),
-	TAP_CASE(udmabuf_access_rights),
-	TAP_CASE(reg_write_on_readonly_dmabuf),
-	TAP_CASE(vgem_dumb_roundtrip),
-	TAP_CASE(vgem_readonly_export_no_write_mr),
-	TAP_CASE(vgem_import_of_p2p_buffer_refused),
-	TAP_CASE(exporter_mr_dma_addresses),
-	TAP_CASE(exporter_mr_multi_range_addresses),
-	TAP_CASE(exporter_mr_pinned),
-	TAP_CASE(exporter_mr_irrevocable_refused),
-	TAP_CASE(exporter_mr_cpu_access_refused),
-	TAP_CASE(check_segment_array_too_small),
-	TAP_CASE(exporter_fail_next_attach),
-	TAP_CASE(exporter_fail_next_map),
-	TAP_CASE(reg_not_dmabuf_fd),
-	TAP_CASE(reg_closed_fd),
-	TAP_CASE(reg_range_outside),
-	TAP_CASE(reg_offset_length_overflow),
-	TAP_CASE(reg_zero_or_unaligned),
-	TAP_CASE(reg_unknown_flags_or_access),
-	TAP_CASE(reg_reserved_nonzero),
-	TAP_CASE(access_bad_inputs),
-	TAP_CASE(access_bad_user_pointer),
-	TAP_CASE(unknown_handle),
-	TAP_CASE(freed_handle),
-	TAP_CASE(handle_not_reused),
-	TAP_CASE(handle_of_other_fd),
-	TAP_CASE(dereg_unknown_flags),
-	TAP_CASE(struct_size_zero),
-	TAP_CASE(struct_size_larger),
-	TAP_CASE(struct_size_shorter),
-	TAP_CASE(struct_size_cap),
-	TAP_CASE(out_fields_nonzero),
-	TAP_CASE(unknown_ioctl),
-	TAP_CASE(ioctl_numbers),
-	TAP_CASE(imp_knobs_refuse_out_of_range),
-};
+FIXTURE(dmabuf_p2p) {};
 
-int main(int argc, char **argv)
+/* Tests needing the importer skip one by one: the vgem refusal does not. */
+FIXTURE_SETUP(dmabuf_p2p)
 {
-	/* Cases needing the importer skip one by one: the vgem refusal does not. */
-	tap_set_teardown(t_reset_knobs);
-	return tap_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
+	t_setup(_metadata);
+	t_rest_before(t_reset_knobs);
 }
+
+FIXTURE_TEARDOWN_PARENT(dmabuf_p2p)
+{
+	t_rest_after(t_reset_knobs);
+}
+
+TEST_F(dmabuf_p2p, udmabuf_write_read_roundtrip) { udmabuf_write_read_roundtrip(); }
+TEST_F(dmabuf_p2p, udmabuf_access_unaligned) { udmabuf_access_unaligned(); }
+TEST_F(dmabuf_p2p, udmabuf_partial_mr) { udmabuf_partial_mr(); }
+TEST_F(dmabuf_p2p, udmabuf_pinned_mr) { udmabuf_pinned_mr(); }
+TEST_F(dmabuf_p2p, udmabuf_access_rights) { udmabuf_access_rights(); }
+TEST_F(dmabuf_p2p, reg_write_on_readonly_dmabuf) { reg_write_on_readonly_dmabuf(); }
+TEST_F(dmabuf_p2p, vgem_dumb_roundtrip) { vgem_dumb_roundtrip(); }
+TEST_F(dmabuf_p2p, vgem_readonly_export_no_write_mr) { vgem_readonly_export_no_write_mr(); }
+/* The scenario library's (userspace/scenarios/drm.c): the CLI's vgem-refused. */
+TEST_F(dmabuf_p2p, vgem_import_of_p2p_buffer_refused) { t_scenario("vgem-refused"); }
+TEST_F(dmabuf_p2p, exporter_mr_dma_addresses) { exporter_mr_dma_addresses(); }
+TEST_F(dmabuf_p2p, exporter_mr_multi_range_addresses) { exporter_mr_multi_range_addresses(); }
+TEST_F(dmabuf_p2p, exporter_mr_pinned) { exporter_mr_pinned(); }
+TEST_F(dmabuf_p2p, exporter_mr_irrevocable_refused) { exporter_mr_irrevocable_refused(); }
+TEST_F(dmabuf_p2p, exporter_mr_cpu_access_refused) { exporter_mr_cpu_access_refused(); }
+TEST_F(dmabuf_p2p, check_segment_array_too_small) { check_segment_array_too_small(); }
+TEST_F(dmabuf_p2p, exporter_fail_next_attach) { exporter_fail_next_attach(); }
+TEST_F(dmabuf_p2p, exporter_fail_next_map) { exporter_fail_next_map(); }
+TEST_F(dmabuf_p2p, reg_not_dmabuf_fd) { reg_not_dmabuf_fd(); }
+TEST_F(dmabuf_p2p, reg_closed_fd) { reg_closed_fd(); }
+TEST_F(dmabuf_p2p, reg_range_outside) { reg_range_outside(); }
+TEST_F(dmabuf_p2p, reg_offset_length_overflow) { reg_offset_length_overflow(); }
+TEST_F(dmabuf_p2p, reg_zero_or_unaligned) { reg_zero_or_unaligned(); }
+TEST_F(dmabuf_p2p, reg_unknown_flags_or_access) { reg_unknown_flags_or_access(); }
+TEST_F(dmabuf_p2p, reg_reserved_nonzero) { reg_reserved_nonzero(); }
+TEST_F(dmabuf_p2p, access_bad_inputs) { access_bad_inputs(); }
+TEST_F(dmabuf_p2p, access_bad_user_pointer) { access_bad_user_pointer(); }
+TEST_F(dmabuf_p2p, unknown_handle) { unknown_handle(); }
+TEST_F(dmabuf_p2p, freed_handle) { freed_handle(); }
+TEST_F(dmabuf_p2p, handle_not_reused) { handle_not_reused(); }
+TEST_F(dmabuf_p2p, handle_of_other_fd) { handle_of_other_fd(); }
+TEST_F(dmabuf_p2p, dereg_unknown_flags) { dereg_unknown_flags(); }
+TEST_F(dmabuf_p2p, struct_size_zero) { struct_size_zero(); }
+TEST_F(dmabuf_p2p, struct_size_larger) { struct_size_larger(); }
+TEST_F(dmabuf_p2p, struct_size_shorter) { struct_size_shorter(); }
+TEST_F(dmabuf_p2p, struct_size_cap) { struct_size_cap(); }
+TEST_F(dmabuf_p2p, out_fields_nonzero) { out_fields_nonzero(); }
+TEST_F(dmabuf_p2p, unknown_ioctl) { unknown_ioctl(); }
+TEST_F(dmabuf_p2p, ioctl_numbers) { ioctl_numbers(); }
+TEST_F(dmabuf_p2p, imp_knobs_refuse_out_of_range) { imp_knobs_refuse_out_of_range(); }
+
+TEST_HARNESS_MAIN

@@ -22,50 +22,7 @@
 
 #include "common.h"
 #include "edu_fix.h"
-
-/* user -> edu -> BAR, then BAR -> edu -> user, over a two-page MR. */
-static void edu_write_read_bar(void)
-{
-	struct p2p_range r;
-	struct efix f;
-	uint8_t *buf, *out;
-	uint64_t t0, dt;
-	size_t len;
-	uint32_t h;
-	int fd;
-
-	efix_open(&f);
-	fd = one_range(&f, 1, 2, &r);
-	len = r.length;
-	buf = malloc(len);
-	out = malloc(len);
-	ASSERT_TRUE(buf && out);
-	bar_set(&f, 0, 0x5a, 4 * f.t.page);
-	h = edu_reg(&f, fd, 0, len, P2P_MR_ACCESS_ALL);
-
-	fill(buf, len, 1);
-	t0 = p2p_now_ms();
-	ASSERT_OK(p2p_imp_write(f.imp, h, 0, buf, len));
-	dt = p2p_now_ms() - t0;
-	tap_diag("edu wrote %zu bytes into the BAR in %llu ms (%.1f KiB/s)", len,
-		 (unsigned long long)dt, dt ? len * 1000.0 / 1024 / dt : 0.0);
-	bar_expect(&f, r.offset, buf, len);
-	/* Not a byte outside the buffer. */
-	bar_expect_byte(&f, 0, 0x5a, f.t.page);
-	bar_expect_byte(&f, r.offset + len, 0x5a, f.t.page);
-
-	fill(buf, len, 2);
-	bar_put(&f, r.offset, buf, len);
-	memset(out, 0, len);
-	t0 = p2p_now_ms();
-	ASSERT_OK(p2p_imp_read(f.imp, h, 0, out, len));
-	dt = p2p_now_ms() - t0;
-	tap_diag("edu read %zu bytes from the BAR in %llu ms (%.1f KiB/s)", len,
-		 (unsigned long long)dt, dt ? len * 1000.0 / 1024 / dt : 0.0);
-	ASSERT_EQ(memcmp(out, buf, len), 0);
-	ASSERT_OK(p2p_imp_dereg(f.imp, h, 0));
-	close(fd);
-}
+#include "harness.h"
 
 /*
  * An MR over the buffer's pages 1..2 of 4, accessed at odd offsets and
@@ -87,7 +44,7 @@ static void edu_offsets_inside_buffer(void)
 	efix_open(&f);
 	ps = f.t.page;
 	if (ps != 4096)
-		SKIP("offsets written for 4 KiB pages");
+		T_SKIP("offsets written for 4 KiB pages");
 	fd = one_range(&f, 2, 4, &r);
 	mr_off = ps;
 	bar_set(&f, r.offset, 0, r.length);
@@ -152,9 +109,9 @@ static void edu_multi_range(void)
 		ASSERT_OK(p2p_ranges_locate(r, 3, ps - 1024 + off, &bar_off, &run));
 		if (run > ps + 2048 - off)
 			run = ps + 2048 - off;
-		tap_diag("MR 0x%llx -> BAR 0x%llx, 0x%llx bytes",
-			 (unsigned long long)(ps - 1024 + off), (unsigned long long)bar_off,
-			 (unsigned long long)run);
+		t_diag("MR 0x%llx -> BAR 0x%llx, 0x%llx bytes",
+		       (unsigned long long)(ps - 1024 + off), (unsigned long long)bar_off,
+		       (unsigned long long)run);
 		bar_expect(&f, bar_off, buf + off, run);
 	}
 	/* Untouched: page 0, the gaps, and the parts not written. */
@@ -198,13 +155,13 @@ static void edu_dma_address(void)
 	ASSERT_OK(p2p_imp_check(f.imp, h, 0, r.length, segs, 8, &n));
 	ASSERT_GE(n, 1);
 	for (i = 0; i < n; i++)
-		tap_diag("edu seg %u: dma 0x%llx len 0x%llx (BAR bus address 0x%llx)", i,
-			 (unsigned long long)segs[i].dma_addr,
-			 (unsigned long long)segs[i].length, (unsigned long long)bus);
+		t_diag("edu seg %u: dma 0x%llx len 0x%llx (BAR bus address 0x%llx)", i,
+		       (unsigned long long)segs[i].dma_addr,
+		       (unsigned long long)segs[i].length, (unsigned long long)bus);
 	/* For contrast, the importer's default (non-PCI) DMA device. */
 	ASSERT_OK(p2p_imp_reg(f.imp, fd, 0, r.length, 0, P2P_MR_ACCESS_ALL, &hd));
 	ASSERT_OK(p2p_imp_check(f.imp, hd, 0, r.length, dsegs, 8, &n));
-	tap_diag("default device seg 0: dma 0x%llx", (unsigned long long)dsegs[0].dma_addr);
+	t_diag("default device seg 0: dma 0x%llx", (unsigned long long)dsegs[0].dma_addr);
 	ASSERT_OK(p2p_imp_dereg(f.imp, hd, 0));
 
 	if (t_noiommu(&f.t.dev)) {
@@ -332,10 +289,10 @@ static void edu_revoke_in_flight(void)
 		bar_get(&f, r.offset, snap, r.length);
 
 		ASSERT_EQ(pthread_join(th, NULL), 0);
-		tap_diag("round %u: revoke at +%u ms took %llu ms; %u accesses completed, then %s (began %lld ms before the revoke)",
-			 round, delays_ms[round], (unsigned long long)(t1 - t0), w.done,
-			 w.err ? tap_errname(-w.err) : "none",
-			 (long long)t0 - (long long)w.last_start_ms);
+		t_diag("round %u: revoke at +%u ms took %llu ms; %u accesses completed, then %s (began %lld ms before the revoke)",
+		       round, delays_ms[round], (unsigned long long)(t1 - t0), w.done,
+		       w.err ? t_errname(-w.err) : "none",
+		       (long long)t0 - (long long)w.last_start_ms);
 		ASSERT_LT(w.done, WRITER_MAX);
 		ASSERT_ERR(w.err, ENODEV);
 		if (w.last_start_ms <= t0)
@@ -442,8 +399,8 @@ static void edu_access_interrupted(void)
 		p2p_sleep_ms(50);
 	}
 	ASSERT_EQ(pthread_join(th, NULL), 0);
-	tap_diag("READ of %zu bytes: %s after %llu ms, %u signals sent", rd.len,
-		 rd.ret ? tap_errname(-rd.ret) : "done", (unsigned long long)rd.took_ms, sent);
+	t_diag("READ of %zu bytes: %s after %llu ms, %u signals sent", rd.len,
+	       rd.ret ? t_errname(-rd.ret) : "done", (unsigned long long)rd.took_ms, sent);
 	ASSERT_ERR(rd.ret, EINTR);
 
 	/* Nothing half-done: still mapped, and transferring. */
@@ -516,8 +473,8 @@ static void edu_unbind_revokes_mrs(void)
 	ASSERT_ERR(p2p_imp_edu_device(bdf), ENODEV);
 
 	ASSERT_OK(p2p_imp_query(f.imp, h, &q));
-	tap_diag("after unbind: %s, %u entries, %llu bytes mapped", p2p_mr_state_name(q.state),
-		 q.nents, (unsigned long long)q.mapped_length);
+	t_diag("after unbind: %s, %u entries, %llu bytes mapped", p2p_mr_state_name(q.state),
+	       q.nents, (unsigned long long)q.mapped_length);
 	ASSERT_EQ(q.state, P2P_MR_STATE_REVOKED);
 	ASSERT_EQ(q.mapped_length, 0);
 	if (pinned) {
@@ -556,10 +513,10 @@ static void edu_unbind_revokes_mrs(void)
 }
 
 /*
- * Harness teardown: the knobs back to rest, and edu back on the importer if
- * a case failed with it unbound, so the cases after it still have it.
+ * The knobs back to rest, and edu back on the importer if a test failed
+ * with it unbound, so the tests after it still have it.
  */
-static void edu_teardown(void)
+static void edu_to_rest(void)
 {
 	const char *env = t_env("DMABUF_P2P_DEVICE_EDU");
 	char bdf[P2P_BDF_LEN];
@@ -570,19 +527,31 @@ static void edu_teardown(void)
 		edu_driver_write("bind", bdf);
 }
 
-static const struct tap_case cases[] = {
-	TAP_CASE_T(edu_write_read_bar, 60),
-	TAP_CASE_T(edu_offsets_inside_buffer, 60),
-	TAP_CASE_T(edu_multi_range, 60),
-	TAP_CASE_T(edu_dma_address, 60),
-	TAP_CASE(edu_bad_inputs),
-	TAP_CASE_T(edu_revoke_in_flight, 120),
-	TAP_CASE_T(edu_access_interrupted, 60),
-	TAP_CASE_T(edu_unbind_revokes_mrs, 60),
-};
+FIXTURE(dmabuf_p2p) {};
 
-int main(int argc, char **argv)
+FIXTURE_SETUP(dmabuf_p2p)
 {
-	tap_set_teardown(edu_teardown);
-	return tap_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
+	t_setup(_metadata);
+	t_rest_before(edu_to_rest);
 }
+
+FIXTURE_TEARDOWN_PARENT(dmabuf_p2p)
+{
+	t_rest_after(edu_to_rest);
+}
+
+/*
+ * user -> edu -> BAR, then BAR -> edu -> user, over a two-page MR, and
+ * nothing moves while revoked: the scenario library's (userspace/
+ * scenarios/data.c), the CLI's edu-data.
+ */
+TEST_F_TIMEOUT(dmabuf_p2p, edu_write_read_bar, 60) { t_scenario("edu-data"); }
+TEST_F_TIMEOUT(dmabuf_p2p, edu_offsets_inside_buffer, 60) { edu_offsets_inside_buffer(); }
+TEST_F_TIMEOUT(dmabuf_p2p, edu_multi_range, 60) { edu_multi_range(); }
+TEST_F_TIMEOUT(dmabuf_p2p, edu_dma_address, 60) { edu_dma_address(); }
+TEST_F(dmabuf_p2p, edu_bad_inputs) { edu_bad_inputs(); }
+TEST_F_TIMEOUT(dmabuf_p2p, edu_revoke_in_flight, 120) { edu_revoke_in_flight(); }
+TEST_F_TIMEOUT(dmabuf_p2p, edu_access_interrupted, 60) { edu_access_interrupted(); }
+TEST_F_TIMEOUT(dmabuf_p2p, edu_unbind_revokes_mrs, 60) { edu_unbind_revokes_mrs(); }
+
+TEST_HARNESS_MAIN

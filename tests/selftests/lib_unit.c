@@ -5,12 +5,12 @@
  * parsing (buffers, releases, the revoke contract's violations and pin
  * policy), capability walks, error messages, the trigger table, the seeded
  * PRNG and the stress operation sequence it drives, percentiles, kernel
- * splat recognition, JSON string escaping, dma_buf/bufinfo parsing, the
- * function tracer's dma-buf release stacks, the fail-nth read-back), its
- * device-free system helpers (fd passing, fdinfo, small files, fail-nth's
- * calls on a plain file, the fault-injection attributes and their reject
- * range in a fake debugfs, kernel function ranges from a fake kallsyms),
- * the CLI's option parser and the pure parts of fuzz (its errno table, the
+ * splat recognition, dma_buf/bufinfo parsing, the function tracer's
+ * dma-buf release stacks, the fail-nth read-back), its device-free system
+ * helpers (fd passing, fdinfo, small files, fail-nth's calls on a plain
+ * file, the fault-injection attributes and their reject range in a fake
+ * debugfs, kernel function ranges from a fake kallsyms), the CLI's option
+ * parser and JSON output and the pure parts of fuzz (its errno table, the
  * seeded drawing of calls, its model of how the kernel parses knob writes,
  * its DMA-API overlap ledger). Needs no device and no root:
  * make -C userspace test.
@@ -33,7 +33,7 @@
 #include "dmabuf_p2p.h"
 #include "fuzz.h"
 #include "fuzz_overlap.h"
-#include "tap.h"
+#include "harness.h"
 
 #define PG 4096ULL
 /* xoshiro256** after splitmix64 seeding with (seed 0, stream 0). */
@@ -65,7 +65,7 @@ static void parse_u64_bad(void)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (p2p_parse_u64(bad[i], &v) != -EINVAL)
-			FAIL("'%s' accepted or wrong errno", bad[i]);
+			T_FAIL("'%s' accepted or wrong errno", bad[i]);
 	}
 	ASSERT_EQ(v, 77);
 	ASSERT_EQ(p2p_parse_u64("18446744073709551616", &v), -ERANGE);
@@ -86,11 +86,11 @@ static void parse_size(void)
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		if (p2p_parse_size(good[i].s, &v) || v != good[i].v)
-			FAIL("'%s' gave %" PRIu64 " (%s)", good[i].s, v, p2p_last_error());
+			T_FAIL("'%s' gave %" PRIu64 " (%s)", good[i].s, v, p2p_last_error());
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (!p2p_parse_size(bad[i], &v))
-			FAIL("'%s' accepted as %" PRIu64, bad[i], v);
+			T_FAIL("'%s' accepted as %" PRIu64, bad[i], v);
 	}
 	ASSERT_EQ(p2p_parse_size("18446744073709551615K", &v), -ERANGE);
 	ASSERT_EQ(p2p_parse_size("16777216T", &v), -ERANGE);
@@ -114,7 +114,7 @@ static void parse_range(void)
 	ASSERT_EQ(r.length, 8192);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (!p2p_parse_range(bad[i], &r))
-			FAIL("'%s' accepted", bad[i]);
+			T_FAIL("'%s' accepted", bad[i]);
 	}
 	ASSERT_TRUE(strstr(p2p_last_error(), "4K:-1") != NULL);
 }
@@ -133,7 +133,7 @@ static void parse_bar(void)
 	ASSERT_EQ(bar, 5);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (!p2p_parse_bar(bad[i], &bar))
-			FAIL("'%s' accepted", bad[i]);
+			T_FAIL("'%s' accepted", bad[i]);
 	}
 }
 
@@ -231,11 +231,11 @@ static void bdf_normalize(void)
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		if (p2p_bdf_normalize(good[i].in, out) || strcmp(out, good[i].out))
-			FAIL("'%s' -> '%s', want '%s'", good[i].in, out, good[i].out);
+			T_FAIL("'%s' -> '%s', want '%s'", good[i].in, out, good[i].out);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (!p2p_bdf_normalize(bad[i], out))
-			FAIL("'%s' accepted as '%s'", bad[i], out);
+			T_FAIL("'%s' accepted as '%s'", bad[i], out);
 	}
 }
 
@@ -637,9 +637,9 @@ static void cli_bad(void)
 
 #define BAD(want, ...) do {							\
 	if (!parse(&o, err, __VA_ARGS__, END))					\
-		FAIL("accepted: %s", #__VA_ARGS__);				\
+		T_FAIL("accepted: %s", #__VA_ARGS__);				\
 	if (!strstr(err, want))							\
-		FAIL("%s: error '%s' lacks '%s'", #__VA_ARGS__, err, want);	\
+		T_FAIL("%s: error '%s' lacks '%s'", #__VA_ARGS__, err, want);	\
 } while (0)
 	ASSERT_EQ(parse(&o, err, END), -1);
 	ASSERT_TRUE(strstr(err, "no command") != NULL);
@@ -784,8 +784,9 @@ static void percentiles(void)
 	for (i = 0; i < 100; i++)
 		v[i] = 100 - i;		/* reversed: the sort must put it right */
 	p2p_sort_u64(v, 100);
-	for (i = 0; i < 100; i++)
+	for (i = 0; i < 100; i++) {
 		ASSERT_EQ(v[i], i + 1);
+	}
 	ASSERT_EQ(p2p_percentile_sorted(v, 100, 50, &out), 0);
 	ASSERT_EQ(out, 50);
 	ASSERT_EQ(p2p_percentile_sorted(v, 100, 99, &out), 0);
@@ -837,10 +838,10 @@ static void kmsg_splats_and_errno_names(void)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (!p2p_kmsg_is_splat(bad[i]))
-			FAIL("not seen as a splat: '%s'", bad[i]);
+			T_FAIL("not seen as a splat: '%s'", bad[i]);
 	for (i = 0; i < sizeof(fine) / sizeof(fine[0]); i++)
 		if (p2p_kmsg_is_splat(fine[i]))
-			FAIL("seen as a splat: '%s'", fine[i]);
+			T_FAIL("seen as a splat: '%s'", fine[i]);
 	ASSERT_STREQ(p2p_errno_name(ENODEV), "ENODEV");
 	ASSERT_STREQ(p2p_errno_name(-EAGAIN), "EAGAIN");
 	ASSERT_STREQ(p2p_errno_name(4000), "E4000");
@@ -900,9 +901,9 @@ static void cli_scenario_stress_bad(void)
 
 #define BAD(want, ...) do {							\
 	if (!parse(&o, err, __VA_ARGS__, END))					\
-		FAIL("accepted: %s", #__VA_ARGS__);				\
+		T_FAIL("accepted: %s", #__VA_ARGS__);				\
 	if (!strstr(err, want))							\
-		FAIL("%s: error '%s' lacks '%s'", #__VA_ARGS__, err, want);	\
+		T_FAIL("%s: error '%s' lacks '%s'", #__VA_ARGS__, err, want);	\
 } while (0)
 	BAD("needs a NAME", "scenario");
 	BAD("unexpected argument", "scenario", "a", "b");
@@ -967,9 +968,9 @@ static void cli_json_opts(void)
 
 #define BAD(want, ...) do {							\
 	if (!parse(&o, err, __VA_ARGS__, END))					\
-		FAIL("accepted: %s", #__VA_ARGS__);				\
+		T_FAIL("accepted: %s", #__VA_ARGS__);				\
 	if (!strstr(err, want))							\
-		FAIL("%s: error '%s' lacks '%s'", #__VA_ARGS__, err, want);	\
+		T_FAIL("%s: error '%s' lacks '%s'", #__VA_ARGS__, err, want);	\
 } while (0)
 	BAD("no command", "--json");
 	BAD("takes no value", "info", "--json=1");
@@ -983,50 +984,43 @@ static void cli_json_opts(void)
 #undef BAD
 }
 
-/* Escape @in into a buffer of @len; check the result and the length. */
-static void esc_is(const char *in, size_t len, const char *want, size_t want_len)
+/* cli_json_print() writes @o (and frees it) as @want. */
+static void json_is(struct json_object *o, const char *want)
 {
-	char buf[64];
-	size_t n;
+	char got[1024] = "";
+	FILE *f = fmemopen(got, sizeof(got) - 1, "w");
 
-	memset(buf, 'X', sizeof(buf));
-	n = p2p_json_escape(buf, len, in);
-	if (n != want_len)
-		FAIL("escape('%s', %zu): length %zu, want %zu", in ? in : "(null)", len, n,
-		     want_len);
-	if (len && strcmp(buf, want))
-		FAIL("escape('%s', %zu): '%s', want '%s'", in ? in : "(null)", len, buf, want);
-	if (len < sizeof(buf) && buf[len] != 'X')
-		FAIL("escape('%s', %zu) wrote past the end", in ? in : "(null)", len);
+	ASSERT_TRUE(f != NULL);
+	cli_json_print(f, o);
+	fclose(f);
+	if (strcmp(got, want))
+		T_FAIL("got  %s\nwant %s", got, want);
 }
 
-static void json_escape(void)
+/* One line, json-c's escapes, null for NULL, '/' left as is (paths get grepped). */
+static void cli_json_strings(void)
 {
-	esc_is("plain text", 64, "plain text", 10);
-	esc_is("", 64, "", 0);
-	esc_is(NULL, 64, "", 0);
-	esc_is("say \"hi\"", 64, "say \\\"hi\\\"", 10);
-	esc_is("a\\b", 64, "a\\\\b", 4);
-	esc_is("l1\nl2\r\t", 64, "l1\\nl2\\r\\t", 10);
-	esc_is("\b\f", 64, "\\b\\f", 4);
-	esc_is("\x01\x1f", 64, "\\u0001\\u001f", 12);
-	esc_is("del\x7f", 64, "del\x7f", 4);
-	/* valid UTF-8 passes; invalid bytes are U+FFFD, one each */
-	esc_is("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 64,
-	       "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14);
-	esc_is("\xff", 64, "\\ufffd", 6);
-	esc_is("\xc0\xaf", 64, "\\ufffd\\ufffd", 12);		/* overlong '/' */
-	esc_is("\xed\xa0\x80", 64, "\\ufffd\\ufffd\\ufffd", 18);	/* surrogate */
-	esc_is("\xc3", 64, "\\ufffd", 6);			/* cut short */
-	esc_is("\xf4\x90\x80\x80", 64, "\\ufffd\\ufffd\\ufffd\\ufffd", 24);
-	/* like snprintf: the whole length, never half an escape */
-	esc_is("ab\"cd", 4, "ab", 6);
-	esc_is("ab\"cd", 5, "ab\\\"", 6);
-	esc_is("ab\ncd", 3, "ab", 6);
-	esc_is("\x01", 6, "", 6);
-	esc_is("\x01", 7, "\\u0001", 6);
-	esc_is("x\xc3\xa9", 2, "x", 3);
-	esc_is("abc", 0, "", 3);
+	static const char want[] =
+		"{\"command\":null,\"q\":\"say \\\"hi\\\" a\\\\b\",\"c\":\"l1\\nl2\\r\\t"
+		"\\b\\f\\u0001\\u001f\",\"p\":\"/sys/kernel/debug\",\"u\":\"caf\xc3\xa9\","
+		"\"n\":null,\"f\":\"0x1f:x\",\"big\":18446744073709551615,\"neg\":-5,"
+		"\"t\":true,\"a\":[\"x\",null,{\"k\":0}]}\n";
+	struct json_object *j = cli_json_new(""), *a;
+
+	cli_json_s(j, "q", "say \"hi\" a\\b");
+	cli_json_s(j, "c", "l1\nl2\r\t\b\f\x01\x1f");
+	cli_json_s(j, "p", "/sys/kernel/debug");
+	cli_json_s(j, "u", "caf\xc3\xa9");
+	cli_json_s(j, "n", NULL);
+	cli_json_sf(j, "f", "0x%x:%s", 31, "x");
+	cli_json_u(j, "big", UINT64_MAX);
+	cli_json_i(j, "neg", -5);
+	cli_json_b(j, "t", true);
+	a = cli_json_arr(j, "a");
+	cli_json_s(a, NULL, "x");
+	cli_json_null(a, NULL);
+	cli_json_u(cli_json_obj(a, NULL), "k", 0);
+	json_is(j, want);
 }
 
 /* A fake exporter debugfs with more buffers than any fixed array held. */
@@ -1338,7 +1332,7 @@ static void fdpass_extra_fds(void)
 		send_fds(sv[0], fd, n);
 		ret = p2p_recv_fd(sv[1]);
 		if (count_fds() != before)
-			FAIL("%u fds sent: %d fds leaked", n, count_fds() - before);
+			T_FAIL("%u fds sent: %d fds leaked", n, count_fds() - before);
 		ASSERT_EQ(ret, -EMSGSIZE);
 	}
 	ASSERT_TRUE(strstr(p2p_last_error(), "closed") != NULL);
@@ -1351,59 +1345,6 @@ static void fdpass_extra_fds(void)
 	close(sv[0]);
 	close(sv[1]);
 	close(fd);
-}
-
-/* The JSON writer: too deep is an error, and the output stays well-formed. */
-static void cli_json_depth(void)
-{
-	static const char want[] =
-		"{\"command\":\"t\",\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{"
-		"\"x\":1}}}}}}},\"l\":[[[[[[[]]]]]]],\"after\":2}\n";
-	struct cli_json j;
-	unsigned int i, lvl;
-	char *out = NULL;
-	size_t len = 0;
-	int ret[12], saved, null;
-	FILE *f;
-
-	f = open_memstream(&out, &len);
-	ASSERT_TRUE(f != NULL);
-	fflush(stderr);
-	saved = dup(2);
-	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	ASSERT_SYSOK(dup2(null, 2));	/* the error message */
-	cli_json_begin(&j, f, "t");
-	for (i = 0; i < 10; i++)
-		ret[i] = cli_json_obj(&j, "a");
-	cli_json_u(&j, "y", 3);		/* left out, with its level */
-	for (i = 0; i < 3; i++)
-		cli_json_end(&j);
-	cli_json_u(&j, "x", 1);		/* at the 8th level: written */
-	for (i = 0; i < 7; i++)
-		cli_json_end(&j);
-	lvl = cli_json_level(&j);
-	cli_json_arr(&j, "l");
-	for (i = 0; i < 11; i++)
-		ret[11] = cli_json_arr(&j, NULL);
-	cli_json_b(&j, "z", true);
-	cli_json_end_to(&j, lvl);
-	cli_json_u(&j, "after", 2);
-	cli_json_end(&j);
-	fclose(f);
-	dup2(saved, 2);
-	close(saved);
-	close(null);
-
-	if (strcmp(out, want))
-		FAIL("got  %s\nwant %s", out, want);
-	free(out);
-	for (i = 0; i < 7; i++)
-		ASSERT_EQ(ret[i], 0);
-	ASSERT_EQ(ret[7], -EOVERFLOW);
-	ASSERT_EQ(ret[9], -EOVERFLOW);
-	ASSERT_EQ(ret[11], -EOVERFLOW);
-	ASSERT_TRUE(j.too_deep);
-	ASSERT_EQ(cli_json_level(&j), 0);
 }
 
 static char *usage_of(enum cli_cmd cmd)
@@ -1469,28 +1410,20 @@ static void cli_version(void)
 	ASSERT_FALSE(o.version);
 }
 
-/* Numbers with one decimal; what JSON cannot say (NaN, infinity) is null. */
+/* Numbers with the decimals asked for; what JSON cannot say (NaN, infinity) is null. */
 static void cli_json_double(void)
 {
 	const char *want = "{\"command\":\"t\",\"a\":2.5,\"b\":0.0,\"c\":null,\"d\":null,"
-			   "\"e\":-1234567.9}\n";
-	struct cli_json j;
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
+			   "\"e\":-1234567.9,\"f\":20.037}\n";
+	struct json_object *j = cli_json_new("t");
 
-	ASSERT_TRUE(f != NULL);
-	cli_json_begin(&j, f, "t");
-	cli_json_d(&j, "a", 2.5);
-	cli_json_d(&j, "b", 0);
-	cli_json_d(&j, "c", NAN);
-	cli_json_d(&j, "d", INFINITY);
-	cli_json_d(&j, "e", -1234567.89);
-	cli_json_end(&j);
-	fclose(f);
-	if (strcmp(out, want))
-		FAIL("got  %s\nwant %s", out, want);
-	free(out);
+	cli_json_d(j, "a", 2.5, 1);
+	cli_json_d(j, "b", 0, 1);
+	cli_json_d(j, "c", NAN, 1);
+	cli_json_d(j, "d", INFINITY, 1);
+	cli_json_d(j, "e", -1234567.89, 1);
+	cli_json_d(j, "f", 20.037, 3);
+	json_is(j, want);
 }
 
 /* A fake /dev/kmsg: read() refuses (EINVAL) a buffer the record does not fit. */
@@ -1586,8 +1519,9 @@ static void fuzz_errno_table(void)
 		ASSERT_EQ(fuzz_kind_lookup(d->name), k);
 		/* Every kind allows something: success or at least one errno. */
 		ASSERT_TRUE(d->success || d->errs[0]);
-		for (e = 0; d->errs[e]; e++)
+		for (e = 0; d->errs[e]; e++) {
 			ASSERT_TRUE(d->errs[e] > 0 && d->errs[e] < 4096);
+		}
 		ASSERT_EQ(fuzz_allowed(k, 0), d->success);
 		/* Nothing allows an errno the kernel never returns from these calls. */
 		ASSERT_FALSE(fuzz_allowed(k, ENOEXEC));
@@ -1715,8 +1649,9 @@ static void fuzz_knob_effects(void)
 
 	ASSERT_TRUE(delay && hold && notify && fmap && revoke && bufs && rel);
 	k = fuzz_knobs(&n);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		ASSERT_TRUE(strcmp(k[i].name, "bug_sync_put"));
+	}
 	ASSERT_TRUE(delay->sleeps && hold->sleeps && notify->sleeps);
 
 	ASSERT_EQ(fuzz_knob_effect(delay, "50", 2, &v), 0);
@@ -1881,10 +1816,11 @@ static void fuzz_draw_sequence(void)
 					  VFIO_DEVICE_FEATURE_DMA_BUF);
 			break;
 		case FOP_CFG:
-			if (a.cfg.oob)
+			if (a.cfg.oob) {
 				ASSERT_GT(a.cfg.off + a.cfg.len, fuzz_test_geom.cfg_size);
-			else
+			} else {
 				ASSERT_LE(a.cfg.off + a.cfg.len, fuzz_test_geom.cfg_size);
+			}
 			ASSERT_TRUE(a.cfg.len >= 1 && a.cfg.len <= 8);
 			break;
 		case FOP_KNOB:
@@ -2083,6 +2019,49 @@ static void release_trace_parse(void)
 
 	ASSERT_EQ(p2p_parse_release_trace("", r, 8), 0);
 	ASSERT_EQ(p2p_parse_release_trace("# tracer: function\n#\n", r, 8), 0);
+}
+
+/* Our tracepoints' lines among others; fields by key, numbers signed. */
+static void events_parse(void)
+{
+	static const char text[] =
+		"# tracer: nop\n"
+		"#\n"
+		"      dmabuf-p2p-123     [001] .....    12.345678: p2p_exp_create: exp=0000:01:00.0 ino=42 bar=2 ranges=1 size=4096 revoked=0\n"
+		"      dmabuf-p2p-123     [001] .....    12.345690: dma_buf_release <-__fput\n"
+		"    kworker/1:2-45      (   45) [000] ...1.    12.400000: p2p_exp_map: ino=42 imp=dmabuf_p2p_imp path=- nents=0 dma_maps=0 bytes=0 ns=1200 ret=-19\n"
+		"            sh-9        [000] .....    12.5: other_event: ino=1\n"
+		"            sh-9        [000] .....    12.6: p2p_imp_mr_reg: ino=42 handle=3 offset=0 length=4096 flags=0x0 ret=0\n";
+	struct p2p_event ev[4];
+	long long v;
+	char s[16];
+
+	ASSERT_EQ(p2p_parse_events(text, ev, 4), 3);
+	ASSERT_STREQ(ev[0].name, "p2p_exp_create");
+	ASSERT_STREQ(ev[0].comm, "dmabuf-p2p");
+	ASSERT_EQ(ev[0].pid, 123);
+	ASSERT_EQ(p2p_event_str(&ev[0], "exp", s, sizeof(s)), 0);
+	ASSERT_STREQ(s, "0000:01:00.0");
+	ASSERT_EQ(p2p_event_num(&ev[0], "size", &v), 0);
+	ASSERT_EQ(v, 4096);
+	/* "ino" must not match inside another key, nor a prefix of one. */
+	ASSERT_EQ(p2p_event_num(&ev[0], "in", &v), -ENOENT);
+	ASSERT_STREQ(ev[1].name, "p2p_exp_map");
+	ASSERT_STREQ(ev[1].comm, "kworker/1:2");
+	ASSERT_EQ(p2p_event_num(&ev[1], "ret", &v), 0);
+	ASSERT_EQ(v, -19);
+	ASSERT_EQ(p2p_event_str(&ev[1], "path", s, sizeof(s)), 0);
+	ASSERT_STREQ(s, "-");
+	ASSERT_EQ(p2p_event_num(&ev[1], "path", &v), -EINVAL);
+	ASSERT_EQ(p2p_event_str(&ev[1], "imp", s, 4), -ERANGE);
+	ASSERT_EQ(p2p_event_num(&ev[2], "flags", &v), 0);
+	ASSERT_EQ(v, 0);
+	ASSERT_EQ(p2p_event_num(&ev[2], "missing", &v), -ENOENT);
+	/* Counting only, and a list too short. */
+	ASSERT_EQ(p2p_parse_events(text, NULL, 0), 3);
+	ASSERT_EQ(p2p_parse_events(text, ev, 1), 3);
+	ASSERT_STREQ(ev[0].name, "p2p_exp_create");
+	ASSERT_EQ(p2p_parse_events("", ev, 4), 0);
 }
 
 static void cli_fuzz_opts(void)
@@ -2544,8 +2523,9 @@ static void fuzz_overlap_cap(void)
 	ASSERT_EQ(fuzz_ovl_count(&o, 2, 0), 0);
 
 	/* A udmabuf's pages get one less: its first CPU access keeps a mapping. */
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 6; i++) {
 		ASSERT_GT(fuzz_ovl_reserve(&o, 3, &u, PG, NULL), 0);
+	}
 	ASSERT_EQ(fuzz_ovl_count(&o, FUZZ_OVL_RAM | 5, PG / 64), 6);
 	ASSERT_EQ(fuzz_ovl_reserve(&o, 3, &u, PG, NULL), 0);
 	/* Released, a key leaves the table; failing an unknown id changes nothing. */
@@ -2663,68 +2643,94 @@ static void fuzz_overlap_ledger(void)
 	fuzz_ovl_destroy(&o);
 }
 
-static const struct tap_case cases[] = {
-	TAP_CASE(parse_u64_good),
-	TAP_CASE(parse_u64_bad),
-	TAP_CASE(parse_size),
-	TAP_CASE(parse_range),
-	TAP_CASE(parse_bar),
-	TAP_CASE(ranges_total),
-	TAP_CASE(ranges_validate),
-	TAP_CASE(ranges_stride_and_locate),
-	TAP_CASE(bdf_normalize),
-	TAP_CASE(resource_line),
-	TAP_CASE(buf_line),
-	TAP_CASE(violation_line),
-	TAP_CASE(pin_policy_parse),
-	TAP_CASE(rel_line),
-	TAP_CASE(cap_walk),
-	TAP_CASE(error_messages),
-	TAP_CASE(trigger_table),
-	TAP_CASE(fdpass_roundtrip),
-	TAP_CASE(fdinfo_and_files),
-	TAP_CASE(cli_good),
-	TAP_CASE(cli_bad),
-	TAP_CASE(prng_determinism),
-	TAP_CASE(prng_ranges),
-	TAP_CASE(stress_op_sequence_determinism),
-	TAP_CASE(percentiles),
-	TAP_CASE(kmsg_splats_and_errno_names),
-	TAP_CASE(cli_scenario_stress_good),
-	TAP_CASE(cli_scenario_stress_bad),
-	TAP_CASE(cli_json_opts),
-	TAP_CASE(json_escape),
-	TAP_CASE(buffer_stat_many),
-	TAP_CASE(contract_files),
-	TAP_CASE(cli_create_mr_segs),
-	TAP_CASE(cli_create_facts),
-	TAP_CASE(fdpass_extra_fds),
-	TAP_CASE(cli_json_depth),
-	TAP_CASE(cli_json_double),
-	TAP_CASE(cli_usage_defaults),
-	TAP_CASE(cli_version),
-	TAP_CASE(kmsg_big_records),
-	TAP_CASE(fuzz_errno_table),
-	TAP_CASE(fuzz_kstrto_model),
-	TAP_CASE(fuzz_knob_effects),
-	TAP_CASE(fuzz_knob_values_safe),
-	TAP_CASE(fuzz_draw_sequence),
-	TAP_CASE(fuzz_draw_independent_of_device),
-	TAP_CASE(fuzz_overlap_keys),
-	TAP_CASE(fuzz_overlap_cap),
-	TAP_CASE(fuzz_overlap_ledger),
-	TAP_CASE(bufinfo_parse),
-	TAP_CASE(cli_fuzz_opts),
-	TAP_CASE(failnth_parse),
-	TAP_CASE(failnth_calls),
-	TAP_CASE(fault_attrs_fake_tree),
-	TAP_CASE(fault_reject_fake_tree),
-	TAP_CASE(ksym_range),
-	TAP_CASE(release_trace_parse),
-};
+FIXTURE(lib_unit) {};
+
+FIXTURE_SETUP(lib_unit)
+{
+	t_setup(_metadata);
+}
+
+FIXTURE_TEARDOWN(lib_unit)
+{
+}
+
+TEST_F(lib_unit, parse_u64_good) { parse_u64_good(); }
+TEST_F(lib_unit, parse_u64_bad) { parse_u64_bad(); }
+TEST_F(lib_unit, parse_size) { parse_size(); }
+TEST_F(lib_unit, parse_range) { parse_range(); }
+TEST_F(lib_unit, parse_bar) { parse_bar(); }
+TEST_F(lib_unit, ranges_total) { ranges_total(); }
+TEST_F(lib_unit, ranges_validate) { ranges_validate(); }
+TEST_F(lib_unit, ranges_stride_and_locate) { ranges_stride_and_locate(); }
+TEST_F(lib_unit, bdf_normalize) { bdf_normalize(); }
+TEST_F(lib_unit, resource_line) { resource_line(); }
+TEST_F(lib_unit, buf_line) { buf_line(); }
+TEST_F(lib_unit, violation_line) { violation_line(); }
+TEST_F(lib_unit, pin_policy_parse) { pin_policy_parse(); }
+TEST_F(lib_unit, rel_line) { rel_line(); }
+TEST_F(lib_unit, cap_walk) { cap_walk(); }
+TEST_F(lib_unit, error_messages) { error_messages(); }
+TEST_F(lib_unit, trigger_table) { trigger_table(); }
+TEST_F(lib_unit, fdpass_roundtrip) { fdpass_roundtrip(); }
+TEST_F(lib_unit, fdinfo_and_files) { fdinfo_and_files(); }
+TEST_F(lib_unit, cli_good) { cli_good(); }
+TEST_F(lib_unit, cli_bad) { cli_bad(); }
+TEST_F(lib_unit, prng_determinism) { prng_determinism(); }
+TEST_F(lib_unit, prng_ranges) { prng_ranges(); }
+TEST_F(lib_unit, stress_op_sequence_determinism) { stress_op_sequence_determinism(); }
+TEST_F(lib_unit, percentiles) { percentiles(); }
+TEST_F(lib_unit, kmsg_splats_and_errno_names) { kmsg_splats_and_errno_names(); }
+TEST_F(lib_unit, cli_scenario_stress_good) { cli_scenario_stress_good(); }
+TEST_F(lib_unit, cli_scenario_stress_bad) { cli_scenario_stress_bad(); }
+TEST_F(lib_unit, cli_json_opts) { cli_json_opts(); }
+TEST_F(lib_unit, cli_json_strings) { cli_json_strings(); }
+TEST_F(lib_unit, buffer_stat_many) { buffer_stat_many(); }
+TEST_F(lib_unit, contract_files) { contract_files(); }
+TEST_F(lib_unit, cli_create_mr_segs) { cli_create_mr_segs(); }
+TEST_F(lib_unit, cli_create_facts) { cli_create_facts(); }
+TEST_F(lib_unit, fdpass_extra_fds) { fdpass_extra_fds(); }
+TEST_F(lib_unit, cli_json_double) { cli_json_double(); }
+TEST_F(lib_unit, cli_usage_defaults) { cli_usage_defaults(); }
+TEST_F(lib_unit, cli_version) { cli_version(); }
+TEST_F(lib_unit, kmsg_big_records) { kmsg_big_records(); }
+TEST_F(lib_unit, fuzz_errno_table) { fuzz_errno_table(); }
+TEST_F(lib_unit, fuzz_kstrto_model) { fuzz_kstrto_model(); }
+TEST_F(lib_unit, fuzz_knob_effects) { fuzz_knob_effects(); }
+TEST_F(lib_unit, fuzz_knob_values_safe) { fuzz_knob_values_safe(); }
+TEST_F(lib_unit, fuzz_draw_sequence) { fuzz_draw_sequence(); }
+TEST_F(lib_unit, fuzz_draw_independent_of_device) { fuzz_draw_independent_of_device(); }
+TEST_F(lib_unit, fuzz_overlap_keys) { fuzz_overlap_keys(); }
+TEST_F(lib_unit, fuzz_overlap_cap) { fuzz_overlap_cap(); }
+TEST_F(lib_unit, fuzz_overlap_ledger) { fuzz_overlap_ledger(); }
+TEST_F(lib_unit, bufinfo_parse) { bufinfo_parse(); }
+TEST_F(lib_unit, cli_fuzz_opts) { cli_fuzz_opts(); }
+TEST_F(lib_unit, failnth_parse) { failnth_parse(); }
+TEST_F(lib_unit, failnth_calls) { failnth_calls(); }
+TEST_F(lib_unit, fault_attrs_fake_tree) { fault_attrs_fake_tree(); }
+TEST_F(lib_unit, fault_reject_fake_tree) { fault_reject_fake_tree(); }
+TEST_F(lib_unit, ksym_range) { ksym_range(); }
+TEST_F(lib_unit, release_trace_parse) { release_trace_parse(); }
+TEST_F(lib_unit, events_parse) { events_parse(); }
+
+/*
+ * Not TEST_HARNESS_MAIN: make -C userspace test (and make check after it)
+ * read our last line, "N passed, N failed, N skipped", after the harness's
+ * totals. The harness ends with exit(); its test processes with _exit().
+ */
+static pid_t harness_pid;
+
+static void summary(void)
+{
+	if (getpid() != harness_pid || !ksft_test_num())
+		return;
+	printf("%d passed, %d failed, %d skipped\n",
+	       ksft_get_pass_cnt() + ksft_get_xfail_cnt() + ksft_get_xpass_cnt(),
+	       ksft_get_fail_cnt() + ksft_get_error_cnt(), ksft_get_xskip_cnt());
+}
 
 int main(int argc, char **argv)
 {
-	tap_set_plain_summary(true);
-	return tap_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
+	harness_pid = getpid();
+	atexit(summary);
+	return test_harness_run(argc, argv);
 }

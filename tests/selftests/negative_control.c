@@ -75,18 +75,18 @@ static void holder(const char *bdf, int sock)
 	int fd;
 
 	if (p2p_dev_open(bdf, &t.dev)) {
-		tap_diag("holder: %s", p2p_last_error());
+		t_diag("holder: %s", p2p_last_error());
 		_exit(1);
 	}
 	t.page = p2p_page_size();
 	if (p2p_find_mem_bar(&t.dev, t.page, &t.bar, &t.bar_size)) {
-		tap_diag("holder: %s", p2p_last_error());
+		t_diag("holder: %s", p2p_last_error());
 		_exit(1);
 	}
 	fd = p2p_dmabuf_create(&t.dev, t.bar, &(struct p2p_range){ 0, t.page }, 1,
 			       O_RDWR | O_CLOEXEC);
 	if (fd < 0 || p2p_send_fd(sock, fd)) {
-		tap_diag("holder: %s", p2p_last_error());
+		t_diag("holder: %s", p2p_last_error());
 		_exit(1);
 	}
 	close(fd);
@@ -162,8 +162,8 @@ static int lockdep_deadlock(const char *bdf)
 		_exit(p2p_knob_revoke(bdf, true) ? 1 : 0);
 	}
 	seen = t_wait_task_sleeping(rev_pid, 5000);
-	tap_diag("revoker pid %d %s; closing our fd", rev_pid,
-		 seen > 0 ? "holds the reference" : "not seen sleeping");
+	t_diag("revoker pid %d %s; closing our fd", rev_pid,
+	       seen > 0 ? "holds the reference" : "not seen sleeping");
 	close(fd);
 
 	/* Past the hold, the revoker's put must have hung it. */
@@ -175,18 +175,18 @@ static int lockdep_deadlock(const char *bdf)
 		if (p2p_read_file(path, state, sizeof(state)) < 0)
 			state[0] = '\0';
 		result(true, 2, "revoker pid %d stuck after its final put (expected)", rev_pid);
-		tap_diag("revoker stat: %s", state);
+		t_diag("revoker stat: %s", state);
 	}
 
 	if (kmsg < 0) {
 		printf("ok 3 lockdep report # SKIP /dev/kmsg: %s\n", p2p_last_error());
 	} else if (p2p_kmsg_wait_for(kmsg, splats, 5000, line, sizeof(line)) == 1) {
 		result(true, 3, "lockdep report on the kernel log");
-		tap_diag("kmsg: %s", line);
+		t_diag("kmsg: %s", line);
 	} else {
 		result(false, 3, "no lockdep report within 5 s");
 	}
-	tap_diag("the kernel is wedged on purpose; the rig must fail this run on the splat");
+	t_diag("the kernel is wedged on purpose; the rig must fail this run on the splat");
 	printf("# %d passed, %d failed, 0 skipped\n", 3 - failures, failures);
 	fflush(stdout);
 	/* Do not wait for (or signal) the holder or the hung revoker. */
@@ -201,7 +201,7 @@ static bool unmap_violation_logged(uint64_t ino, struct p2p_violation *out)
 
 	n = p2p_violations_list(v, P2P_EXP_VIOLATION_LOG);
 	if (n < 0) {
-		tap_diag("%s", p2p_last_error());
+		t_diag("%s", p2p_last_error());
 		return false;
 	}
 	if (n > P2P_EXP_VIOLATION_LOG)
@@ -272,18 +272,18 @@ static int contract_breach(const char *bdf)
 		printf("ok 3 exporter WARNING # SKIP /dev/kmsg: %s\n", p2p_last_error());
 	} else if (p2p_kmsg_wait_for(kmsg, warns, 5000, line, sizeof(line)) == 1) {
 		result(true, 3, "exporter WARNING on the kernel log");
-		tap_diag("kmsg: %s", line);
+		t_diag("kmsg: %s", line);
 	} else {
 		result(false, 3, "no WARNING within 5 s of the revoke");
 	}
 
 	/* Leave the kernel as we found it: the rig judges the boot by the WARNING. */
 	if (p2p_imp_dereg(imp, h, 0) || p2p_knob_revoke(bdf, false))
-		tap_diag("cleanup: %s", p2p_last_error());
+		t_diag("cleanup: %s", p2p_last_error());
 	close(imp);
 	close(fd);
 	p2p_dev_close(&t.dev);
-	tap_diag("the rig must fail this boot on the exporter's WARNING");
+	t_diag("the rig must fail this boot on the exporter's WARNING");
 	printf("# %d passed, %d failed, 0 skipped\n", 3 - failures, failures);
 	fflush(stdout);
 	return failures ? KSFT_FAIL : KSFT_PASS;
@@ -296,10 +296,10 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!neg || (strcmp(neg, "1") && strcmp(neg, "contract")))
-		tap_skip_all("set DMABUF_P2P_NEGATIVE=1 (deadlocks the kernel on purpose) or =contract "
-			     "(a kernel WARNING on purpose) to run");
+		ksft_exit_skip("set DMABUF_P2P_NEGATIVE=1 (deadlocks the kernel on purpose) or =contract "
+			       "(a kernel WARNING on purpose) to run\n");
 	if (!bdf)
-		tap_skip_all("DMABUF_P2P_DEVICE not set");
+		ksft_exit_skip("DMABUF_P2P_DEVICE not set\n");
 	if (!strcmp(neg, "contract"))
 		return contract_breach(bdf);
 	return lockdep_deadlock(bdf);

@@ -138,10 +138,10 @@ int main(void)
 		if (!strcmp(neg, seeds[i].name))
 			s = &seeds[i];
 	if (!s)
-		tap_skip_all("set DMABUF_P2P_NEGATIVE=seed000|seed002|seed003|seed004 "
-			     "(kernel reports on purpose)");
+		ksft_exit_skip("set DMABUF_P2P_NEGATIVE=seed000|seed002|seed003|seed004 "
+			       "(kernel reports on purpose)\n");
 	if (!bdf)
-		tap_skip_all("DMABUF_P2P_DEVICE not set");
+		ksft_exit_skip("DMABUF_P2P_DEVICE not set\n");
 	printf("TAP version 13\n# %s: knob %s on %s\n", s->name, s->knob, bdf);
 
 	snprintf(path, sizeof(path), P2P_EXP_DEBUGFS "/%s", s->knob);

@@ -55,6 +55,20 @@ cpu=${cpu:-max,la57=off}
 # Sparse: QEMU touches only what the guest writes.
 bar=${P2P_BAR_SIZE:-1M}
 
+# Debian's own kernel (distro.sh's image) has Soft-RoCE as modules: a
+# virtio NIC for rdma_rxe to sit on (init's setup_rxe), behind a root port
+# of its own at slot 0x10, clear of the auto-placed rp1..rp5 (slots 1-5,
+# buses 1-5, which keep their numbers). User networking with restrict=on: a
+# carrier and no way out. The tinyconfig kernels have no RDMA: no NIC.
+nic=()
+case "$kernel" in
+"$CACHE"/distro/*)
+	nic=(-device pcie-root-port,id=rp6,chassis=6,slot=6,bus=pcie.0,addr=0x10
+		-netdev user,id=rxenet,restrict=on
+		-device virtio-net-pci,netdev=rxenet,bus=rp6,addr=0.0)
+	;;
+esac
+
 fatal_re=$outdir/.fatal-patterns
 awk -F'\t' '!/^#/ && $2 == "yes" { print $3 }' "$REPO/tests/vm/splat-patterns" >"$fatal_re"
 grace=${P2P_FATAL_GRACE_S:-5}
@@ -82,6 +96,7 @@ timeout --foreground -k 5 "$tmo" qemu-system-x86_64 \
 	-object memory-backend-memfd,id=ivnear,size=1M,share=on \
 	-device ivshmem-plain,memdev=ivnear,bus=rp5,addr=0.0,multifunction=on \
 	-device edu,dma_mask=0xffffffffffffffff,bus=rp5,addr=0.1 \
+	"${nic[@]}" \
 	</dev/null >"$outdir/qemu.log" 2>&1 &
 qpid=$!
 

@@ -8,9 +8,12 @@ FRAGMENT=$REPO/tests/vm/config
 export CCACHE_DIR=$CACHE/ccache
 
 # What make run, make soak and make check boot and build with (check adds
-# its linters); the README lists these.
+# its linters); the README lists these. rdma-core's static libibverbs and
+# its providers (libibverbs-dev) with libnl's static libraries for the CLI;
+# iproute2's rdma for the guest's Soft-RoCE link.
 RIG_PKGS=(build-essential python3 rsync qemu-system-x86 busybox-static cpio
-	ccache linux-source-6.12 libdrm-dev pkg-config)
+	ccache linux-source-6.12 libdrm-dev libjson-c-dev pkg-config
+	libibverbs-dev libnl-3-dev libnl-route-3-dev iproute2)
 
 die() { echo "vm: $*" >&2; exit 1; }
 log() { echo "vm: $*" >&2; }

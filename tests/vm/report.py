@@ -21,10 +21,13 @@ boot whatever its tests said.
                                               differences, see tests/vm/conform-exceptions)
   report.py conform-selftest                  check that comparison on built-in data
 """
+import glob
 import json
 import os
 import re
+import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -90,6 +93,70 @@ def parse_tap(lines):
         if p and plan is None:
             plan = (int(p.group(1)), p.group(3))
     return results, plan
+
+
+def kunit_py():
+    """kunit.py of a kernel tree the rig extracted ($P2P_KUNIT_PY first)."""
+    path = os.environ.get("P2P_KUNIT_PY", "")
+    if os.path.isfile(path):
+        return path
+    cache = os.environ.get("DMABUF_P2P_CACHE",
+                           os.path.expanduser("~/.cache/dmabuf-p2p"))
+    found = sorted(glob.glob(os.path.join(cache, "src", "*", "tools", "testing",
+                                          "kunit", "kunit.py")))
+    return found[0] if found else None
+
+
+def parse_ktap(lines):
+    """Leaf results of one KTAP document as `kunit.py parse` reads it.
+
+    Returns ([(name, status, detail)], complaint): the complaint is kunit.py's
+    last word when it found the run broken (crash, missing cases) or could
+    not run. kunit.py's JSON has no reasons, so a skip's reason is the text
+    after "# SKIP" on its result line, a failure's detail the first line
+    kunit.py printed from that case's log.
+    """
+    exe = kunit_py()
+    if not exe:
+        return [], "no kunit.py: set P2P_KUNIT_PY or let the rig extract a kernel tree"
+    with tempfile.TemporaryDirectory() as d:
+        src, js = os.path.join(d, "ktap"), os.path.join(d, "json")
+        with open(src, "w") as f:
+            f.writelines(lines)
+        p = subprocess.run([sys.executable, exe, "parse", f"--json={js}", src],
+                           capture_output=True, text=True, check=False)
+        try:
+            with open(js) as f:
+                tree = json.load(f)
+        except (OSError, ValueError):
+            last = (p.stdout + p.stderr).strip().splitlines()[-1:] or ["no output"]
+            return [], f"kunit.py parse failed (exit {p.returncode}): {last[0]}"
+    printed = [re.sub(r"^\[[0-9:]+\]\s*", "", ln) for ln in p.stdout.splitlines()]
+    results = []
+
+    def detail(name, status):
+        if status == "skip":
+            tail = [ln.split("# SKIP", 1)[1].strip() for ln in lines
+                    if f" {name} # SKIP" in ln]
+            return tail[0] if tail else ""
+        said = [ln.strip("# ") for ln in printed if f"# {name}: " in ln]
+        return said[0] if said else ""
+
+    def walk(group, prefix):
+        for case in group.get("test_cases", []):
+            st = {"PASS": "ok", "SKIP": "skip"}.get(case["status"], "fail")
+            name = prefix + case["name"]
+            results.append((name, st, detail(case["name"], st) or
+                            ("" if st == "ok" else case["status"])))
+        for sub in group.get("sub_groups", []):
+            # Below the suite, a group is a parameterised case.
+            walk(sub, prefix + sub["name"] + ": " if group is not tree else prefix)
+
+    walk(tree, "")
+    complaint = None
+    if p.returncode and not any(r[1] == "fail" for r in results):
+        complaint = (printed[-1:] or ["exit status %d" % p.returncode])[0]
+    return results, complaint
 
 
 def frames(path):
@@ -213,7 +280,13 @@ def analyze(label, outdir, out=emit):
             continue
         if kind in ("KTAP", "TAP"):
             suite = f"{label}/{arg}"
-            results, plan = parse_tap(body)
+            if kind == "KTAP":
+                results, complaint = parse_ktap(body)
+                plan = None
+                if complaint:
+                    fail(f"{arg}", f"kunit.py: {complaint}", "kunit")
+            else:
+                results, plan = parse_tap(body)
             if end is None:
                 fail(f"{suite}", "output cut off", "kunit" if kind == "KTAP" else "tap")
             if kind == "TAP" and plan and plan[0] == 0:
@@ -224,9 +297,6 @@ def analyze(label, outdir, out=emit):
                     fail(f"{arg}: {name}", detail, "kunit" if kind == "KTAP" else "tap")
                 else:
                     out(suite, name, st, detail)
-            if kind == "KTAP":
-                # The suite line itself is a parent; count only cases.
-                pass
             if plan and len(results) < plan[0] and kind == "TAP":
                 fail(f"{arg}", f"{plan[0] - len(results)} planned cases missing", "tap")
             rc = re.search(r"rc=(\d+)", end or "")

@@ -48,19 +48,15 @@ void bench_why(char *why, int err, const char *fmt, ...)
 }
 
 /*
- * REG_MR for the edu engine. Our exporter asks pci_p2pdma_distance(),
- * which knows QEMU's host bridge only with a CPU model it lists (make
- * bench boots -cpu EPYC); if it still says no, tell it to trust the path.
+ * make bench boots -cpu EPYC, whose host bridge pci_p2pdma_distance()
+ * trusts; the knob is for other CPUs, and only our exporter has it.
  */
 int bench_reg_edu(struct bench_ctx *c, bool ours, int fd, uint64_t len, uint32_t *h)
 {
-	int ret = p2p_imp_reg(c->imp, fd, 0, len, P2P_MR_EDU, P2P_MR_ACCESS_ALL, h);
+	bool skipped;
 
-	if (ret == -EOPNOTSUPP && ours && p2p_exp_debugfs_present()) {
-		p2p_exp_knob_set(NULL, "skip_p2p_distance", 1);
-		ret = p2p_imp_reg(c->imp, fd, 0, len, P2P_MR_EDU, P2P_MR_ACCESS_ALL, h);
-	}
-	return ret;
+	return p2p_imp_reg_edu(c->imp, fd, 0, len, P2P_MR_ACCESS_ALL,
+			       ours && p2p_exp_debugfs_present(), h, &skipped);
 }
 
 /* Open exporter @i on @bdf, or say in e->why why not. */
@@ -142,95 +138,86 @@ static void render_text(const struct bench_result *r)
 	}
 }
 
-static void lat_json(struct cli_json *j, const struct bench_lat *l)
+/* A figure that could not be measured says why: "error". True if so. */
+static bool json_unmeasured(struct json_object *x, int err, const char *why)
 {
-	cli_json_obj(j, NULL);
+	if (err)
+		cli_json_s(x, "error", why);
+	return err;
+}
+
+static void lat_json(struct json_object *arr, const struct bench_lat *l)
+{
+	struct json_object *j = cli_json_obj(arr, NULL);
+
 	cli_json_u(j, "bytes", l->size);
 	cli_json_u(j, "ranges", l->ranges);
-	if (l->err) {
-		cli_json_s(j, "error", l->why);
-	} else {
-		cli_json_u(j, "reps", l->reps);
-		cli_json_d(j, "reg_us", l->reg_us);
-		cli_json_d(j, "remap_us", l->remap_us);
-		cli_json_d(j, "dereg_us", l->dereg_us);
-		cli_json_u(j, "sg_entries", l->nents);
-		if (l->dma_maps >= 0)
-			cli_json_u(j, "dma_maps", l->dma_maps);
-		else
-			cli_json_null(j, "dma_maps");
-	}
-	cli_json_end(j);
+	if (json_unmeasured(j, l->err, l->why))
+		return;
+	cli_json_u(j, "reps", l->reps);
+	cli_json_d(j, "reg_us", l->reg_us, 1);
+	cli_json_d(j, "remap_us", l->remap_us, 1);
+	cli_json_d(j, "dereg_us", l->dereg_us, 1);
+	cli_json_u(j, "sg_entries", l->nents);
+	if (l->dma_maps >= 0)
+		cli_json_u(j, "dma_maps", l->dma_maps);
+	else
+		cli_json_null(j, "dma_maps");
 }
 
 static void render_json(const struct bench_result *r)
 {
-	struct cli_json j;
+	struct json_object *j = cli_json_new("bench"), *arr, *sub, *x;
 	unsigned int i, k;
 
-	cli_json_begin(&j, stdout, "bench");
-	cli_json_s(&j, "kernel", r->kernel);
-	cli_json_s(&j, "iommu", r->iommu);
-	cli_json_s(&j, "edu", r->edu);
-	cli_json_arr(&j, "exporters");
+	cli_json_s(j, "kernel", r->kernel);
+	cli_json_s(j, "iommu", r->iommu);
+	cli_json_s(j, "edu", r->edu);
+	arr = cli_json_arr(j, "exporters");
 	for (i = 0; i < BENCH_EXPORTERS; i++) {
 		const struct bench_exp *e = &r->exp[i];
 
-		cli_json_obj(&j, NULL);
-		cli_json_s(&j, "name", e->name);
-		cli_json_s(&j, "device", e->bdf);
-		cli_json_s(&j, "driver", e->driver);
-		if (e->err) {
-			cli_json_s(&j, "error", e->why);
-		} else {
-			cli_json_u(&j, "bar_bytes", e->bar_size);
-			cli_json_arr(&j, "by_size");
-			for (k = 0; k < BENCH_SIZES; k++)
-				lat_json(&j, &e->map[k]);
-			cli_json_end(&j);
-			cli_json_arr(&j, "by_ranges");
-			for (k = 0; k < BENCH_RANGE_STEPS; k++)
-				lat_json(&j, &e->ranges[k]);
-			cli_json_end(&j);
-		}
-		cli_json_end(&j);
+		x = cli_json_obj(arr, NULL);
+		cli_json_s(x, "name", e->name);
+		cli_json_s(x, "device", e->bdf);
+		cli_json_s(x, "driver", e->driver);
+		if (json_unmeasured(x, e->err, e->why))
+			continue;
+		cli_json_u(x, "bar_bytes", e->bar_size);
+		sub = cli_json_arr(x, "by_size");
+		for (k = 0; k < BENCH_SIZES; k++)
+			lat_json(sub, &e->map[k]);
+		sub = cli_json_arr(x, "by_ranges");
+		for (k = 0; k < BENCH_RANGE_STEPS; k++)
+			lat_json(sub, &e->ranges[k]);
 	}
-	cli_json_end(&j);
-	cli_json_arr(&j, "fanout");
+	arr = cli_json_arr(j, "fanout");
 	for (i = 0; i < BENCH_FAN_STEPS; i++) {
 		const struct bench_fan *f = &r->fan[i];
 
-		cli_json_obj(&j, NULL);
-		cli_json_u(&j, "attachments", f->attachments);
-		if (f->err) {
-			cli_json_s(&j, "error", f->why);
-		} else {
-			cli_json_u(&j, "buffers", f->buffers);
-			cli_json_d(&j, "revoke_us", f->revoke_us);
-			cli_json_d(&j, "walk_us", f->walk_us);
-			cli_json_d(&j, "per_attachment_ns", f->per_att_ns);
-			cli_json_d(&j, "ratio", f->ratio);
-		}
-		cli_json_end(&j);
+		x = cli_json_obj(arr, NULL);
+		cli_json_u(x, "attachments", f->attachments);
+		if (json_unmeasured(x, f->err, f->why))
+			continue;
+		cli_json_u(x, "buffers", f->buffers);
+		cli_json_d(x, "revoke_us", f->revoke_us, 1);
+		cli_json_d(x, "walk_us", f->walk_us, 1);
+		cli_json_d(x, "per_attachment_ns", f->per_att_ns, 1);
+		cli_json_d(x, "ratio", f->ratio, 1);
 	}
-	cli_json_end(&j);
-	cli_json_arr(&j, "cycle");
+	arr = cli_json_arr(j, "cycle");
 	for (i = 0; i < BENCH_CYCLES; i++) {
 		const struct bench_cycle *cy = &r->cycle[i];
 
-		cli_json_obj(&j, NULL);
-		cli_json_s(&j, "exporter", cy->name);
-		if (cy->err) {
-			cli_json_s(&j, "error", cy->why);
-		} else {
-			cli_json_u(&j, "cycles", cy->cycles);
-			cli_json_d(&j, "seconds", cy->seconds);
-			cli_json_d(&j, "per_s", cy->per_s);
-		}
-		cli_json_end(&j);
+		x = cli_json_obj(arr, NULL);
+		cli_json_s(x, "exporter", cy->name);
+		if (json_unmeasured(x, cy->err, cy->why))
+			continue;
+		cli_json_u(x, "cycles", cy->cycles);
+		cli_json_d(x, "seconds", cy->seconds, 1);
+		cli_json_d(x, "per_s", cy->per_s, 1);
 	}
-	cli_json_end(&j);
-	cli_json_end(&j);
+	cli_json_print(stdout, j);
 }
 
 int cmd_bench(const struct cli_opts *o, const char *bdf)

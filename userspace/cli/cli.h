@@ -106,40 +106,27 @@ int cli_fail(const struct cli_opts *o, const char *fmt, ...)
 void cli_json_verdict(const struct cli_opts *o, int ret);
 
 /*
- * json.c: one JSON object, streamed to @f as it is built. Nesting deeper
- * than CLI_JSON_DEPTH is an error: cli_json_obj()/cli_json_arr() return
- * -EOVERFLOW, say so on stderr, set @too_deep and leave that level and all
- * in it out of the output, which stays well-formed.
+ * json.c: the --json output, built with json-c. A command fills one tree
+ * from its result (cli_json_new(), then members) and prints it once with
+ * cli_json_print(). @key names an object's member; NULL appends to an array.
  */
-#define CLI_JSON_DEPTH	8	/* nesting the commands use, at most */
-
-struct cli_json {
-	FILE *f;
-	unsigned int depth;
-	unsigned int skip;		/* levels opened past CLI_JSON_DEPTH, left out */
-	bool too_deep;
-	char close[CLI_JSON_DEPTH];	/* '}' or ']' for each open level */
-	bool more[CLI_JSON_DEPTH];	/* a member written at that level */
-};
-
-void cli_json_str(FILE *f, const char *s);
-void cli_json_begin(struct cli_json *j, FILE *f, const char *command);
-int cli_json_obj(struct cli_json *j, const char *key);
-int cli_json_arr(struct cli_json *j, const char *key);
-void cli_json_end(struct cli_json *j);
-unsigned int cli_json_level(const struct cli_json *j);
-void cli_json_end_to(struct cli_json *j, unsigned int level);
-void cli_json_s(struct cli_json *j, const char *key, const char *v);
-void cli_json_sf(struct cli_json *j, const char *key, const char *fmt, ...)
+struct json_object;
+struct json_object *cli_json_new(const char *command);
+void cli_json_print(FILE *f, struct json_object *o);
+struct json_object *cli_json_obj(struct json_object *in, const char *key);
+struct json_object *cli_json_arr(struct json_object *in, const char *key);
+void cli_json_s(struct json_object *in, const char *key, const char *v);
+void cli_json_sf(struct json_object *in, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void cli_json_u(struct cli_json *j, const char *key, uint64_t v);
-void cli_json_i(struct cli_json *j, const char *key, int64_t v);
-void cli_json_d(struct cli_json *j, const char *key, double v);
-void cli_json_b(struct cli_json *j, const char *key, bool v);
-void cli_json_null(struct cli_json *j, const char *key);
+void cli_json_u(struct json_object *in, const char *key, uint64_t v);
+void cli_json_i(struct json_object *in, const char *key, int64_t v);
+void cli_json_d(struct json_object *in, const char *key, double v, int decimals);
+void cli_json_b(struct json_object *in, const char *key, bool v);
+void cli_json_null(struct json_object *in, const char *key);
 const char *cli_result_name(int ret);
-void cli_json_result(struct cli_json *j, int ret);
-void cli_json_stat(struct cli_json *j, const char *key, const struct p2p_buf_stat *st);
+void cli_json_result(struct json_object *in, int ret);
+void cli_json_stat(struct json_object *in, const char *key, const struct p2p_buf_stat *st);
+void cli_json_released(struct json_object *in, const char *key, const struct p2p_rel_rec *rec);
 
 int cmd_info(const struct cli_opts *o, const char *bdf);
 int cmd_create(const struct cli_opts *o, const char *bdf);

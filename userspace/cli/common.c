@@ -76,12 +76,11 @@ int cli_skip(const struct cli_opts *o, const char *fmt, ...)
 	if (o->tap) {
 		printf("TAP version 13\n1..0 # SKIP %s\n", why);
 	} else if (o->json) {
-		struct cli_json j;
+		struct json_object *j = cli_json_new(cli_cmd_name(o->cmd));
 
-		cli_json_begin(&j, stdout, cli_cmd_name(o->cmd));
-		cli_json_result(&j, CLI_SKIP);
-		cli_json_s(&j, "reason", why);
-		cli_json_end(&j);
+		cli_json_result(j, CLI_SKIP);
+		cli_json_s(j, "reason", why);
+		cli_json_print(stdout, j);
 	} else {
 		printf("SKIP: %s\n", why);
 	}
@@ -108,11 +107,11 @@ int cli_fail(const struct cli_opts *o, const char *fmt, ...)
 /* With --json: an object with the result only (and the last cli_err()). */
 void cli_json_verdict(const struct cli_opts *o, int ret)
 {
-	struct cli_json j;
+	struct json_object *j;
 
 	if (!o->json)
 		return;
-	cli_json_begin(&j, stdout, cli_cmd_name(o->cmd));
-	cli_json_result(&j, ret);
-	cli_json_end(&j);
+	j = cli_json_new(cli_cmd_name(o->cmd));
+	cli_json_result(j, ret);
+	cli_json_print(stdout, j);
 }

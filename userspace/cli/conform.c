@@ -230,38 +230,35 @@ static const char *const kind_names[] = {
 static void conf_json(const struct conf_dev *d, const char *bdf, const char *drv,
 		      const struct conf_res *res)
 {
-	struct cli_json j;
+	struct json_object *j = cli_json_new("conform"), *arr, *c;
 	size_t i;
 
-	cli_json_begin(&j, stdout, "conform");
-	cli_json_s(&j, "device", bdf);
-	cli_json_s(&j, "driver", drv);
+	cli_json_s(j, "device", bdf);
+	cli_json_s(j, "driver", drv);
 	if (d->has_bar)
-		cli_json_u(&j, "bar", d->bar);
+		cli_json_u(j, "bar", d->bar);
 	else
-		cli_json_null(&j, "bar");
-	cli_json_u(&j, "bar_size", d->bar_size);
-	cli_json_u(&j, "page", d->page);
-	cli_json_arr(&j, "cases");
+		cli_json_null(j, "bar");
+	cli_json_u(j, "bar_size", d->bar_size);
+	cli_json_u(j, "page", d->page);
+	arr = cli_json_arr(j, "cases");
 	for (i = 0; i < NR_CASES; i++) {
-		cli_json_obj(&j, NULL);
-		cli_json_s(&j, "name", cases[i].name);
-		cli_json_s(&j, "result", kind_names[res[i].kind]);
+		c = cli_json_obj(arr, NULL);
+		cli_json_s(c, "name", cases[i].name);
+		cli_json_s(c, "result", kind_names[res[i].kind]);
 		if (res[i].kind == RES_ERRNO)
-			cli_json_s(&j, "errno", p2p_errno_name(res[i].err));
+			cli_json_s(c, "errno", p2p_errno_name(res[i].err));
 		if (res[i].kind == RES_FD) {
-			cli_json_u(&j, "size", res[i].size);
-			cli_json_s(&j, "accmode", acc_names[res[i].fl & O_ACCMODE]);
-			cli_json_b(&j, "nonblock", res[i].fl & O_NONBLOCK);
-			cli_json_b(&j, "cloexec", res[i].cloexec);
+			cli_json_u(c, "size", res[i].size);
+			cli_json_s(c, "accmode", acc_names[res[i].fl & O_ACCMODE]);
+			cli_json_b(c, "nonblock", res[i].fl & O_NONBLOCK);
+			cli_json_b(c, "cloexec", res[i].cloexec);
 		}
 		if (res[i].reason[0])
-			cli_json_s(&j, "reason", res[i].reason);
-		cli_json_end(&j);
+			cli_json_s(c, "reason", res[i].reason);
 	}
-	cli_json_end(&j);
-	cli_json_result(&j, CLI_PASS);
-	cli_json_end(&j);
+	cli_json_result(j, CLI_PASS);
+	cli_json_print(stdout, j);
 }
 
 static void conf_text(const struct conf_dev *d, const char *bdf, const char *drv,

@@ -138,62 +138,56 @@ static void print_json(const struct fuzz_summary *s)
 {
 	const struct fuzz_stats *t = &s->total;
 	double secs = s->ms ? s->ms / 1000.0 : 1;
-	struct cli_json j;
+	struct json_object *j = cli_json_new("fuzz"), *kinds, *kj, *by, *arr, *x;
 	char rp[256];
 	unsigned int k, e, i;
 
-	cli_json_begin(&j, stdout, "fuzz");
-	cli_json_s(&j, "result", s->pass ? "pass" : "fail");
-	cli_json_s(&j, "device", s->bdf);
-	cli_json_u(&j, "seed", s->seed);
-	cli_json_u(&j, "threads", s->o->threads);
-	cli_json_u(&j, "calls", s->calls);
-	cli_json_u(&j, "calls_requested", s->o->calls);
-	cli_json_b(&j, "stopped_early", s->cut);
-	cli_json_sf(&j, "seconds", "%.3f", s->ms / 1000.0);
-	cli_json_u(&j, "calls_per_s", (uint64_t)(s->calls / secs));
-	cli_json_u(&j, "results", all_results(t));
-	cli_json_obj(&j, "kinds");
+	cli_json_s(j, "result", s->pass ? "pass" : "fail");
+	cli_json_s(j, "device", s->bdf);
+	cli_json_u(j, "seed", s->seed);
+	cli_json_u(j, "threads", s->o->threads);
+	cli_json_u(j, "calls", s->calls);
+	cli_json_u(j, "calls_requested", s->o->calls);
+	cli_json_b(j, "stopped_early", s->cut);
+	cli_json_sf(j, "seconds", "%.3f", s->ms / 1000.0);
+	cli_json_u(j, "calls_per_s", (uint64_t)(s->calls / secs));
+	cli_json_u(j, "results", all_results(t));
+	kinds = cli_json_obj(j, "kinds");
 	for (k = 0; k < FK_NR; k++) {
 		if (!kind_results(t, k))
 			continue;
-		cli_json_obj(&j, fuzz_kind_name(k));
-		cli_json_u(&j, "results", kind_results(t, k));
-		cli_json_u(&j, "unexpected", t->unexpected[k]);
-		cli_json_obj(&j, "by_errno");
+		kj = cli_json_obj(kinds, fuzz_kind_name(k));
+		cli_json_u(kj, "results", kind_results(t, k));
+		cli_json_u(kj, "unexpected", t->unexpected[k]);
+		by = cli_json_obj(kj, "by_errno");
 		for (e = 0; e < FUZZ_ERR_SLOTS; e++)
 			if (t->res[k][e])
-				cli_json_u(&j, slot_name(e), t->res[k][e]);
-		cli_json_end(&j);
-		cli_json_end(&j);
+				cli_json_u(by, slot_name(e), t->res[k][e]);
 	}
-	cli_json_end(&j);
-	cli_json_u(&j, "unexpected", s->unexpected);
-	cli_json_arr(&j, "first_unexpected");
+	cli_json_u(j, "unexpected", s->unexpected);
+	arr = cli_json_arr(j, "first_unexpected");
 	for (i = 0; i < s->nfirst; i++) {
-		cli_json_obj(&j, NULL);
-		cli_json_u(&j, "thread", s->first[i].thread);
-		cli_json_u(&j, "call", s->first[i].call);
-		cli_json_s(&j, "kind", fuzz_kind_name(s->first[i].kind));
-		cli_json_s(&j, "result", slot_name(s->first[i].err < FUZZ_ERR_SLOTS - 1 ?
-						   s->first[i].err : FUZZ_ERR_SLOTS - 1));
-		cli_json_s(&j, "text", s->first[i].text);
-		cli_json_end(&j);
+		x = cli_json_obj(arr, NULL);
+		cli_json_u(x, "thread", s->first[i].thread);
+		cli_json_u(x, "call", s->first[i].call);
+		cli_json_s(x, "kind", fuzz_kind_name(s->first[i].kind));
+		cli_json_s(x, "result", slot_name(s->first[i].err < FUZZ_ERR_SLOTS - 1 ?
+						  s->first[i].err : FUZZ_ERR_SLOTS - 1));
+		cli_json_s(x, "text", s->first[i].text);
 	}
-	cli_json_end(&j);
-	cli_json_u(&j, "fuzzer_errors", t->fuzzer_errors);
-	cli_json_u(&j, "reg_skipped_overlap_cap", t->reg_skipped_cap);
-	cli_json_u(&j, "reg_skipped_foreign_dmabuf", t->reg_skipped_fd);
-	cli_json_b(&j, "kernel_checked", s->kmsg_checked);
-	cli_json_i(&j, "kernel_splats", s->splats);
-	cli_json_s(&j, "first_splat", s->splat);
-	cli_json_u(&j, "buffers_made", s->nbufs);
-	cli_json_i(&j, "buffers_left", s->left_exp);
-	cli_json_i(&j, "bufinfo_left", s->left_all);
-	cli_json_s(&j, "left", s->left);
+	cli_json_u(j, "fuzzer_errors", t->fuzzer_errors);
+	cli_json_u(j, "reg_skipped_overlap_cap", t->reg_skipped_cap);
+	cli_json_u(j, "reg_skipped_foreign_dmabuf", t->reg_skipped_fd);
+	cli_json_b(j, "kernel_checked", s->kmsg_checked);
+	cli_json_i(j, "kernel_splats", s->splats);
+	cli_json_s(j, "first_splat", s->splat);
+	cli_json_u(j, "buffers_made", s->nbufs);
+	cli_json_i(j, "buffers_left", s->left_exp);
+	cli_json_i(j, "bufinfo_left", s->left_all);
+	cli_json_s(j, "left", s->left);
 	replay(s, rp, sizeof(rp));
-	cli_json_s(&j, "replay", rp);
-	cli_json_end(&j);
+	cli_json_s(j, "replay", rp);
+	cli_json_print(stdout, j);
 }
 
 void fuzz_summary_print(const struct fuzz_summary *s)

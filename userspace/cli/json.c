@@ -1,134 +1,67 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The JSON the subcommands print with --json: string literals, and a small
- * writer that streams one object, tracking commas and nesting, so that a
- * command can emit facts as it finds them and close what is open on any
- * exit path.
+ * The JSON the subcommands print with --json, built with json-c: a command
+ * turns its result into one tree and prints it once, on one line. Each
+ * helper adds a member to an object (@key) or an item to an array (@key
+ * NULL); what JSON cannot say (a NULL string, NaN) is null.
  */
-#include <errno.h>
-#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
+
+#include <json.h>
 
 #include "cli.h"
 
-/* @s as a JSON string literal; NULL is "". */
-void cli_json_str(FILE *f, const char *s)
+static struct json_object *put(struct json_object *in, const char *key,
+			       struct json_object *v)
 {
-	char small[256], *buf = small;
-	size_t n = p2p_json_escape(small, sizeof(small), s);
-
-	if (n >= sizeof(small)) {
-		buf = malloc(n + 1);
-		if (buf)
-			p2p_json_escape(buf, n + 1, s);
-		else
-			buf = small;	/* cut short, still a valid literal */
+	if (!in) {			/* out of memory further up */
+		json_object_put(v);
+		return NULL;
 	}
-	fprintf(f, "\"%s\"", buf);
-	if (buf != small)
-		free(buf);
-}
-
-/*
- * The separator and "key": before a value; @key is NULL inside arrays.
- * False when the value is to be left out (inside a level that was too deep).
- */
-static bool member(struct cli_json *j, const char *key)
-{
-	if (j->skip)
-		return false;
-	if (j->depth && j->more[j->depth - 1])
-		fputc(',', j->f);
-	if (j->depth)
-		j->more[j->depth - 1] = true;
-	if (key) {
-		cli_json_str(j->f, key);
-		fputc(':', j->f);
-	}
-	return true;
-}
-
-static int open_level(struct cli_json *j, const char *key, char open, char close)
-{
-	if (j->skip || j->depth >= CLI_JSON_DEPTH) {
-		if (!j->skip) {
-			fflush(j->f);
-			fprintf(stderr, "dmabuf-p2p: JSON nested deeper than %d levels: "
-				"'%s' left out\n", CLI_JSON_DEPTH, key ? key : "(array item)");
-		}
-		j->skip++;
-		j->too_deep = true;
-		return -EOVERFLOW;
-	}
-	member(j, key);
-	fputc(open, j->f);
-	j->close[j->depth] = close;
-	j->more[j->depth] = false;
-	j->depth++;
-	return 0;
-}
-
-void cli_json_begin(struct cli_json *j, FILE *f, const char *command)
-{
-	j->f = f;
-	j->depth = 0;
-	j->skip = 0;
-	j->too_deep = false;
-	open_level(j, NULL, '{', '}');
-	cli_json_s(j, "command", command && *command ? command : NULL);
-}
-
-int cli_json_obj(struct cli_json *j, const char *key)
-{
-	return open_level(j, key, '{', '}');
-}
-
-int cli_json_arr(struct cli_json *j, const char *key)
-{
-	return open_level(j, key, '[', ']');
-}
-
-/* Close the innermost object or array. */
-void cli_json_end(struct cli_json *j)
-{
-	if (j->skip) {
-		j->skip--;
-		return;
-	}
-	if (!j->depth)
-		return;
-	fputc(j->close[--j->depth], j->f);
-	if (!j->depth)
-		fputc('\n', j->f);
-}
-
-/* Close what was opened since cli_json_level() said @level. */
-void cli_json_end_to(struct cli_json *j, unsigned int level)
-{
-	while (j->depth + j->skip > level)
-		cli_json_end(j);
-}
-
-unsigned int cli_json_level(const struct cli_json *j)
-{
-	return j->depth + j->skip;
-}
-
-/* A string member; NULL is null. */
-void cli_json_s(struct cli_json *j, const char *key, const char *v)
-{
-	if (!member(j, key))
-		return;
-	if (v)
-		cli_json_str(j->f, v);
+	if (key)
+		json_object_object_add(in, key, v);
 	else
-		fputs("null", j->f);
+		json_object_array_add(in, v);
+	return v;
 }
 
-void cli_json_sf(struct cli_json *j, const char *key, const char *fmt, ...)
+/* A new top-level object: {"command": @command}, null for none. */
+struct json_object *cli_json_new(const char *command)
+{
+	struct json_object *o = json_object_new_object();
+
+	cli_json_s(o, "command", command && *command ? command : NULL);
+	return o;
+}
+
+/* @o on one line of @f, and freed. */
+void cli_json_print(FILE *f, struct json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						       JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	fprintf(f, "%s\n", s ? s : "null");
+	json_object_put(o);
+}
+
+struct json_object *cli_json_obj(struct json_object *in, const char *key)
+{
+	return put(in, key, json_object_new_object());
+}
+
+struct json_object *cli_json_arr(struct json_object *in, const char *key)
+{
+	return put(in, key, json_object_new_array());
+}
+
+void cli_json_s(struct json_object *in, const char *key, const char *v)
+{
+	put(in, key, v ? json_object_new_string(v) : NULL);
+}
+
+void cli_json_sf(struct json_object *in, const char *key, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -136,46 +69,40 @@ void cli_json_sf(struct cli_json *j, const char *key, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	cli_json_s(j, key, buf);
+	cli_json_s(in, key, buf);
 }
 
-void cli_json_u(struct cli_json *j, const char *key, uint64_t v)
+void cli_json_u(struct json_object *in, const char *key, uint64_t v)
 {
-	if (!member(j, key))
-		return;
-	fprintf(j->f, "%" PRIu64, v);
+	put(in, key, json_object_new_uint64(v));
 }
 
-void cli_json_i(struct cli_json *j, const char *key, int64_t v)
+void cli_json_i(struct json_object *in, const char *key, int64_t v)
 {
-	if (!member(j, key))
-		return;
-	fprintf(j->f, "%" PRId64, v);
+	put(in, key, json_object_new_int64(v));
 }
 
-/* A number with one decimal; JSON has no NaN or infinity: null for those. */
-void cli_json_d(struct cli_json *j, const char *key, double v)
+/* A number with @decimals digits after the point, as %.*f writes it. */
+void cli_json_d(struct json_object *in, const char *key, double v, int decimals)
 {
-	if (!member(j, key))
+	char buf[64];
+
+	if (!isfinite(v)) {
+		put(in, key, NULL);
 		return;
-	if (isfinite(v))
-		fprintf(j->f, "%.1f", v);
-	else
-		fputs("null", j->f);
+	}
+	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+	put(in, key, json_object_new_double_s(v, buf));
 }
 
-void cli_json_b(struct cli_json *j, const char *key, bool v)
+void cli_json_b(struct json_object *in, const char *key, bool v)
 {
-	if (!member(j, key))
-		return;
-	fputs(v ? "true" : "false", j->f);
+	put(in, key, json_object_new_boolean(v));
 }
 
-void cli_json_null(struct cli_json *j, const char *key)
+void cli_json_null(struct json_object *in, const char *key)
 {
-	if (!member(j, key))
-		return;
-	fputs("null", j->f);
+	put(in, key, NULL);
 }
 
 /* An exit status as the word the JSON "result" member says. */
@@ -185,26 +112,38 @@ const char *cli_result_name(int ret)
 }
 
 /* "result" and, when it failed, "error": the last cli_err() message. */
-void cli_json_result(struct cli_json *j, int ret)
+void cli_json_result(struct json_object *in, int ret)
 {
-	cli_json_s(j, "result", cli_result_name(ret));
+	cli_json_s(in, "result", cli_result_name(ret));
 	if (ret == CLI_FAIL)
-		cli_json_s(j, "error", cli_last_err()[0] ? cli_last_err() : NULL);
+		cli_json_s(in, "error", cli_last_err()[0] ? cli_last_err() : NULL);
 }
 
 /* An exporter debugfs buffer line as an object. */
-void cli_json_stat(struct cli_json *j, const char *key, const struct p2p_buf_stat *st)
+void cli_json_stat(struct json_object *in, const char *key, const struct p2p_buf_stat *st)
 {
-	cli_json_obj(j, key);
-	cli_json_u(j, "ino", st->ino);
-	cli_json_u(j, "size", st->size);
-	cli_json_b(j, "revoked", st->revoked);
-	cli_json_u(j, "attaches", st->attaches);
-	cli_json_u(j, "maps", st->maps);
-	cli_json_u(j, "revokes", st->revokes);
-	cli_json_u(j, "unrevokes", st->unrevokes);
-	cli_json_u(j, "mapped", st->mapped);
-	cli_json_u(j, "bus_maps", st->bus_maps);
-	cli_json_u(j, "dma_maps", st->dma_maps);
-	cli_json_end(j);
+	struct json_object *o = cli_json_obj(in, key);
+
+	cli_json_u(o, "ino", st->ino);
+	cli_json_u(o, "size", st->size);
+	cli_json_b(o, "revoked", st->revoked);
+	cli_json_u(o, "attaches", st->attaches);
+	cli_json_u(o, "maps", st->maps);
+	cli_json_u(o, "revokes", st->revokes);
+	cli_json_u(o, "unrevokes", st->unrevokes);
+	cli_json_u(o, "mapped", st->mapped);
+	cli_json_u(o, "bus_maps", st->bus_maps);
+	cli_json_u(o, "dma_maps", st->dma_maps);
+}
+
+/* An exporter release record as an object. */
+void cli_json_released(struct json_object *in, const char *key, const struct p2p_rel_rec *rec)
+{
+	struct json_object *o = cli_json_obj(in, key);
+
+	cli_json_s(o, "path", rec->path);
+	cli_json_u(o, "attaches", rec->attaches);
+	cli_json_u(o, "maps", rec->maps);
+	cli_json_u(o, "revokes", rec->revokes);
+	cli_json_u(o, "unrevokes", rec->unrevokes);
 }

@@ -1,29 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Command-line parsing for dmabuf-p2p. Options may come before or after
- * the subcommand: "--opt VALUE", "--opt=VALUE", "-o VALUE", "-oVALUE".
- * Pure: fills struct cli_opts or says what is wrong; unit-tested.
+ * Command-line parsing for dmabuf-p2p, by getopt_long(). Options may come
+ * before or after the subcommand: "--opt VALUE", "--opt=VALUE", "-o VALUE",
+ * "-oVALUE". Pure: fills struct cli_opts or says what is wrong; unit-tested.
  */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define CMD_ALL (CMD_INFO | CMD_CREATE | CMD_REVOKE | CMD_SCENARIO | CMD_STRESS | CMD_FUZZ | \
 		 CMD_CONFORM | CMD_BENCH)
 #define CMD_RUNS (CMD_SCENARIO | CMD_STRESS | CMD_FUZZ)
 #define CMD_SEEDED (CMD_STRESS | CMD_FUZZ)
 
+/* getopt_long()'s value for each option: its short letter, if it has one. */
 enum opt_id {
-	OPT_DEVICE, OPT_HELP, OPT_BAR, OPT_REGION, OPT_RANGE, OPT_TRIGGER,
-	OPT_MR, OPT_HOLD, OPT_NO_IMPORTER, OPT_JSON, OPT_TAP, OPT_LIST,
-	OPT_DURATION, OPT_THREADS, OPT_SEED, OPT_OPS, OPT_CALLS, OPT_VERSION,
+	OPT_DEVICE = 'd', OPT_HELP = 'h', OPT_VERSION = 'V', OPT_BAR = 'b', OPT_RANGE = 'r',
+	OPT_TRIGGER = 't', OPT_LONG_ONLY = 0x100, OPT_REGION = OPT_LONG_ONLY, OPT_MR, OPT_HOLD,
+	OPT_NO_IMPORTER, OPT_JSON, OPT_TAP, OPT_LIST, OPT_DURATION, OPT_THREADS, OPT_SEED,
+	OPT_OPS, OPT_CALLS,
 };
 
 struct opt_def {
 	const char *lng;
-	char shrt;
 	bool arg;
 	unsigned int cmds;
 	enum opt_id id;
@@ -31,43 +34,43 @@ struct opt_def {
 };
 
 static const struct opt_def defs[] = {
-	{ "device", 'd', true, CMD_ALL, OPT_DEVICE,
+	{ "device", true, CMD_ALL, OPT_DEVICE,
 	  "-d, --device BDF      PCI device (default: $DMABUF_P2P_DEVICE)" },
-	{ "help", 'h', false, CMD_ALL, OPT_HELP,
+	{ "help", false, CMD_ALL, OPT_HELP,
 	  "-h, --help            this text" },
-	{ "version", 'V', false, CMD_ALL, OPT_VERSION,
+	{ "version", false, CMD_ALL, OPT_VERSION,
 	  "-V, --version         the version, and nothing else" },
-	{ "bar", 'b', true, CMD_CREATE | CMD_REVOKE | CMD_FUZZ, OPT_BAR,
+	{ "bar", true, CMD_CREATE | CMD_REVOKE | CMD_FUZZ, OPT_BAR,
 	  "-b, --bar N           BAR 0..5 (default: the largest memory BAR)" },
-	{ "region", 0, true, CMD_CREATE, OPT_REGION,
+	{ "region", true, CMD_CREATE, OPT_REGION,
 	  "    --region N        raw vfio region index, valid or not (pokes the uAPI)" },
-	{ "range", 'r', true, CMD_CREATE | CMD_REVOKE, OPT_RANGE,
+	{ "range", true, CMD_CREATE | CMD_REVOKE, OPT_RANGE,
 	  "-r, --range OFF:LEN   a BAR range, repeatable; sizes take K/M/G" },
-	{ "trigger", 't', true, CMD_REVOKE, OPT_TRIGGER,
+	{ "trigger", true, CMD_REVOKE, OPT_TRIGGER,
 	  "-t, --trigger NAME    revoke trigger (or as the first argument)" },
-	{ "mr", 0, false, CMD_CREATE, OPT_MR,
+	{ "mr", false, CMD_CREATE, OPT_MR,
 	  "    --mr              register with the importer, print the DMA segments" },
-	{ "hold", 0, true, CMD_CREATE, OPT_HOLD,
+	{ "hold", true, CMD_CREATE, OPT_HOLD,
 	  "    --hold SECONDS    keep the buffer open this long before closing it" },
-	{ "no-importer", 0, false, CMD_REVOKE, OPT_NO_IMPORTER,
+	{ "no-importer", false, CMD_REVOKE, OPT_NO_IMPORTER,
 	  "    --no-importer     check the exporter's counters only" },
-	{ "json", 0, false, CMD_ALL, OPT_JSON,
+	{ "json", false, CMD_ALL, OPT_JSON,
 	  "    --json            one JSON object on stdout, also on skip and failure\n"
 	  "                        (progress and diagnostics go to stderr)" },
-	{ "tap", 0, false, CMD_RUNS, OPT_TAP,
+	{ "tap", false, CMD_RUNS, OPT_TAP,
 	  "    --tap             TAP version 13 output, one case per scenario / run" },
-	{ "list", 0, false, CMD_SCENARIO, OPT_LIST,
+	{ "list", false, CMD_SCENARIO, OPT_LIST,
 	  "    --list            list the scenarios and exit" },
-	{ "duration", 0, true, CMD_RUNS | CMD_BENCH, OPT_DURATION,
+	{ "duration", true, CMD_RUNS | CMD_BENCH, OPT_DURATION,
 	  "    --duration S      how long to run, in seconds" },
-	{ "threads", 0, true, CMD_RUNS, OPT_THREADS,
+	{ "threads", true, CMD_RUNS, OPT_THREADS,
 	  "    --threads N       worker threads (at most 64)" },
-	{ "seed", 0, true, CMD_SEEDED, OPT_SEED,
+	{ "seed", true, CMD_SEEDED, OPT_SEED,
 	  "    --seed X          PRNG seed: same seed, same operation sequence\n"
 	  "                        (default: from the clock, printed)" },
-	{ "calls", 0, true, CMD_FUZZ, OPT_CALLS,
+	{ "calls", true, CMD_FUZZ, OPT_CALLS,
 	  "    --calls N         calls to make, split over the threads" },
-	{ "ops", 0, true, CMD_STRESS, OPT_OPS,
+	{ "ops", true, CMD_STRESS, OPT_OPS,
 	  "    --ops LIST        comma-separated mix of create,share,register,access,\n"
 	  "                        revoke,unrevoke,reset,close,exit,mmap (default: all)" },
 };
@@ -122,7 +125,7 @@ const char *cli_cmd_name(enum cli_cmd cmd)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(cmds); i++)
 		if (cmds[i].cmd == cmd)
 			return cmds[i].name;
 	return "";
@@ -172,22 +175,12 @@ int cli_parse_ops(const char *list, unsigned int *mask, char *err, size_t errlen
 	return 0;
 }
 
-static const struct opt_def *find_long(const char *name, size_t len)
+static const struct opt_def *find_def(int id)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(defs) / sizeof(defs[0]); i++)
-		if (strlen(defs[i].lng) == len && !strncmp(defs[i].lng, name, len))
-			return &defs[i];
-	return NULL;
-}
-
-static const struct opt_def *find_short(char c)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(defs) / sizeof(defs[0]); i++)
-		if (defs[i].shrt && defs[i].shrt == c)
+	for (i = 0; i < ARRAY_SIZE(defs); i++)
+		if ((int)defs[i].id == id)
 			return &defs[i];
 	return NULL;
 }
@@ -285,75 +278,79 @@ static int apply(struct cli_opts *o, const struct opt_def *d, const char *val,
 	return 0;
 }
 
+/* A word: the subcommand, then revoke's trigger or the scenario's name. */
+static int word(struct cli_opts *o, const char *a, char *err, size_t errlen)
+{
+	size_t c;
+
+	if (o->cmd == CMD_REVOKE && !o->trigger)
+		o->trigger = a;
+	else if (o->cmd == CMD_SCENARIO && !o->scenario)
+		o->scenario = a;
+	else if (o->cmd != CMD_NONE)
+		return fail(err, errlen, "unexpected argument '%s'", a);
+	for (c = 0; o->cmd == CMD_NONE && c < ARRAY_SIZE(cmds); c++)
+		if (!strcmp(cmds[c].name, a))
+			o->cmd = cmds[c].cmd;
+	if (o->cmd == CMD_NONE)
+		return fail(err, errlen, "unknown command '%s'", a);
+	return 0;
+}
+
+/* What getopt_long() returned @c for, when not an option to apply. */
+static int bad_option(int c, char **argv, char *err, size_t errlen)
+{
+	const struct opt_def *d = find_def(optopt);
+
+	if (d)
+		return fail(err, errlen, "--%s %s", d->lng,
+			    c == ':' ? "needs a value" : "takes no value");
+	/* optopt is 0 for an unknown or ambiguous long option */
+	if (optopt)
+		return fail(err, errlen, "unknown option '-%c'", optopt);
+	return fail(err, errlen, "unknown option '%s'", argv[optind - 1]);
+}
+
 int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 {
-	unsigned int seen = 0;	/* bitmask of enum opt_id seen */
-	int i;
-	size_t c;
+	/* '-': words come back in place, as 1; ':': getopt prints nothing itself */
+	char shorts[2 + 2 * ARRAY_SIZE(defs) + 1] = "-:", *s = shorts + 2;
+	struct option longs[ARRAY_SIZE(defs) + 1] = { 0 };
+	unsigned int seen = 0;	/* bitmask of defs[] entries seen */
+	const struct opt_def *d;
+	size_t i;
+	int c;
 
 	memset(o, 0, sizeof(*o));
 	err[0] = '\0';
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL;
-		const struct opt_def *d;
-
-		if (a[0] == '-' && a[1] == '-' && a[2]) {
-			const char *eq = strchr(a + 2, '=');
-			size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-
-			d = find_long(a + 2, len);
-			if (!d)
-				return fail(err, errlen, "unknown option '%s'", a);
-			if (eq && !d->arg)
-				return fail(err, errlen, "--%s takes no value", d->lng);
-			if (eq)
-				val = eq + 1;
-		} else if (a[0] == '-' && a[1] && a[1] != '-') {
-			d = find_short(a[1]);
-			if (!d)
-				return fail(err, errlen, "unknown option '%s'", a);
-			if (a[2] && !d->arg)
-				return fail(err, errlen, "-%c takes no value", d->shrt);
-			if (a[2])
-				val = a + 2;
-		} else {
-			/* A word: the subcommand, then revoke's trigger name. */
-			if (o->cmd == CMD_NONE) {
-				for (c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
-					if (!strcmp(cmds[c].name, a))
-						o->cmd = cmds[c].cmd;
-				if (o->cmd == CMD_NONE)
-					return fail(err, errlen, "unknown command '%s'", a);
-				continue;
-			}
-			if (o->cmd == CMD_REVOKE && !o->trigger) {
-				o->trigger = a;
-				continue;
-			}
-			if (o->cmd == CMD_SCENARIO && !o->scenario) {
-				o->scenario = a;
-				continue;
-			}
-			return fail(err, errlen, "unexpected argument '%s'", a);
-		}
-		if (d->arg && !val) {
-			if (i + 1 >= argc)
-				return fail(err, errlen, "--%s needs a value", d->lng);
-			val = argv[++i];
-		}
-		if (apply(o, d, val, err, errlen))
-			return -1;
-		seen |= 1u << d->id;
+	for (i = 0; i < ARRAY_SIZE(defs); i++) {
+		longs[i] = (struct option){ defs[i].lng, defs[i].arg ? required_argument : no_argument,
+					    NULL, defs[i].id };
+		if (defs[i].id < OPT_LONG_ONLY)
+			s += sprintf(s, "%c%s", defs[i].id, defs[i].arg ? ":" : "");
 	}
+	optind = 0;	/* glibc: start afresh, the unit tests parse many times */
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		d = find_def(c);
+		if (c == 1 ? word(o, optarg, err, errlen) :
+		    d ? apply(o, d, optarg, err, errlen) : bad_option(c, argv, err, errlen))
+			return -1;
+		if (d)
+			seen |= 1u << (d - defs);
+	}
+	/* after "--": words only */
+	for (; optind < argc; optind++)
+		if (word(o, argv[optind], err, errlen))
+			return -1;
 	if (o->help || o->version)
 		return 0;
-	for (c = 0; c < sizeof(defs) / sizeof(defs[0]); c++) {
-		if (!(seen & (1u << defs[c].id)))
+	for (i = 0; i < ARRAY_SIZE(defs); i++) {
+		if (!(seen & (1u << i)))
 			continue;
-		if (o->cmd == CMD_NONE && defs[c].cmds != CMD_ALL)
-			return fail(err, errlen, "--%s needs a command", defs[c].lng);
-		if (o->cmd != CMD_NONE && !(defs[c].cmds & o->cmd))
-			return fail(err, errlen, "--%s does not apply to '%s'", defs[c].lng,
+		if (o->cmd == CMD_NONE && defs[i].cmds != CMD_ALL)
+			return fail(err, errlen, "--%s needs a command", defs[i].lng);
+		if (o->cmd != CMD_NONE && !(defs[i].cmds & o->cmd))
+			return fail(err, errlen, "--%s does not apply to '%s'", defs[i].lng,
 				    cli_cmd_name(o->cmd));
 	}
 	if (o->cmd == CMD_NONE)
@@ -396,7 +393,7 @@ void cli_usage(FILE *f, enum cli_cmd cmd)
 		fprintf(f, "usage: dmabuf-p2p [--device BDF] COMMAND [OPTIONS]\n\n"
 			   "Export PCI BAR ranges of a vfio-pci (dmabuf_p2p_exp) device as\n"
 			   "dma-bufs, and revoke them.\n\ncommands:\n");
-		for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		for (i = 0; i < ARRAY_SIZE(cmds); i++)
 			fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
 		fprintf(f, "\nEvery command takes --help (its options) and --json (one JSON\n"
 			   "object on stdout, details on stderr).\n");
@@ -404,11 +401,11 @@ void cli_usage(FILE *f, enum cli_cmd cmd)
 		fprintf(f, "usage: dmabuf-p2p %s [OPTIONS]%s\n\noptions:\n", cli_cmd_name(cmd),
 			cmd == CMD_REVOKE ? " [TRIGGER]" :
 			cmd == CMD_SCENARIO ? " NAME|all" : "");
-		for (i = 0; i < sizeof(defs) / sizeof(defs[0]); i++) {
+		for (i = 0; i < ARRAY_SIZE(defs); i++) {
 			if (!(defs[i].cmds & cmd))
 				continue;
 			fprintf(f, "  %s\n", defs[i].help);
-			for (n = 0; n < sizeof(dflts) / sizeof(dflts[0]); n++)
+			for (n = 0; n < ARRAY_SIZE(dflts); n++)
 				if (dflts[n].id == defs[i].id && dflts[n].cmds & cmd)
 					fprintf(f, "                          default: %s\n",
 						dflts[n].text);

@@ -5,108 +5,156 @@
  * revoked and the importer was invalidated, restore, check the remap.
  * Without a trigger, every trigger in turn (those the device lacks skip).
  *
- * The steps are told as text (on stderr with --json) and, with --json, as
- * one JSON object: per trigger, every step in order ("steps"), the
- * exporter's counters before and after, and how long the triggers took.
+ * Each trigger's run is recorded first (struct rv_trigger: every step in
+ * order, the exporter's counters before and after, how long the triggers
+ * took), then told as text (on stderr with --json); with --json, all of
+ * them as one JSON object at the end.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "cli.h"
 
-struct run {
+#define RV_MAX_STEPS	32
+
+/* One thing a run did or saw: a text line (two for a trigger) and an item of "steps". */
+enum rv_kind { RV_CHECK, RV_NOTE, RV_STAT, RV_FIRE, RV_MR, RV_RELEASED };
+
+struct rv_step {
+	enum rv_kind kind;
+	bool ok;			/* RV_CHECK, RV_FIRE */
+	char text[256];			/* RV_CHECK, RV_NOTE; RV_FIRE: the error */
+	enum p2p_trigger trig;		/* RV_FIRE */
+	uint64_t us;			/* RV_FIRE */
+	union {
+		struct p2p_buf_stat st;	/* RV_STAT */
+		struct p2p_query_mr mr;	/* RV_MR */
+		struct p2p_rel_rec rel;	/* RV_RELEASED */
+	};
+};
+
+/* One trigger's run. */
+struct rv_trigger {
+	const struct p2p_trigger_desc *t;
+	int ret;			/* CLI_PASS, CLI_FAIL or CLI_SKIP */
+	char reason[256];		/* CLI_SKIP: "what: why" */
+	char error[256];		/* CLI_FAIL: the first failure */
 	int failures;
-	char first_failure[256];
-	const char *bdf;
+	bool made;			/* a buffer was made: ino and on are set */
+	bool ended;			/* the run got to its verdict line */
 	uint64_t ino;
+	unsigned int bar;
+	unsigned int nsteps;
+	struct rv_step steps[RV_MAX_STEPS];
+	struct p2p_buf_stat before;
+	bool have_after;
+	struct p2p_buf_stat after;	/* the last counters read */
+	uint64_t us[2];			/* revoke, restore */
+};
+
+/* What a run works with. */
+struct run {
+	const char *bdf;
+	struct p2p_dev dev;
 	int imp;
 	uint32_t handle;
 	uint64_t len;
-	FILE *out;		/* the text: stdout, or stderr with --json */
-	struct cli_json *j;	/* --json: inside this trigger's "steps" */
-	bool have_stat;
-	struct p2p_buf_stat last;	/* the last counters read */
+	struct rv_trigger *res;
 };
+
+/* The next step, or NULL when the list is full (that step goes untold). */
+static struct rv_step *step(struct run *r, enum rv_kind kind)
+{
+	struct rv_step *s;
+
+	if (r->res->nsteps >= RV_MAX_STEPS)
+		return NULL;
+	s = &r->res->steps[r->res->nsteps++];
+	s->kind = kind;
+	return s;
+}
+
+static void failed(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void failed(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->res->failures++)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->res->error, sizeof(r->res->error), fmt, ap);
+	va_end(ap);
+}
+
+static bool check(struct run *r, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static bool check(struct run *r, bool ok, const char *fmt, ...)
 {
+	struct rv_step *s = step(r, RV_CHECK);
 	char msg[256];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(r->out, "  %s %s\n", ok ? "ok  " : "FAIL", msg);
-	if (r->j) {
-		cli_json_obj(r->j, NULL);
-		cli_json_s(r->j, "check", msg);
-		cli_json_b(r->j, "ok", ok);
-		cli_json_end(r->j);
+	if (s) {
+		s->ok = ok;
+		snprintf(s->text, sizeof(s->text), "%s", msg);
 	}
-	if (!ok && !r->failures++)
-		snprintf(r->first_failure, sizeof(r->first_failure), "%s", msg);
+	if (!ok)
+		failed(r, "%s", msg);
 	return ok;
 }
 
 static void note(struct run *r, const char *msg)
 {
-	fprintf(r->out, "  %s\n", msg);
-	if (r->j) {
-		cli_json_obj(r->j, NULL);
-		cli_json_s(r->j, "note", msg);
-		cli_json_end(r->j);
-	}
+	struct rv_step *s = step(r, RV_NOTE);
+
+	if (s)
+		snprintf(s->text, sizeof(s->text), "%s", msg);
 }
 
 static bool stat_now(struct run *r, struct p2p_buf_stat *st)
 {
-	if (p2p_buffer_stat(r->bdf, r->ino, st)) {
+	struct rv_step *s;
+
+	if (p2p_buffer_stat(r->bdf, r->res->ino, st)) {
 		check(r, false, "read counters: %s", p2p_last_error());
 		return false;
 	}
-	cli_print_stat(r->out, "  debugfs: ", st);
-	if (r->j) {
-		cli_json_obj(r->j, NULL);
-		cli_json_stat(r->j, "debugfs", st);
-		cli_json_end(r->j);
-	}
-	r->last = *st;
-	r->have_stat = true;
+	s = step(r, RV_STAT);
+	if (s)
+		s->st = *st;
+	r->res->after = *st;
+	r->res->have_after = true;
 	return true;
 }
 
 /* Fire @t; its time in *@us. */
-static bool fire(struct run *r, struct p2p_dev *dev, const char *name, enum p2p_trigger t,
-		 uint64_t *us)
+static bool fire(struct run *r, enum p2p_trigger t, uint64_t *us)
 {
+	struct rv_step *s = step(r, RV_FIRE);
 	uint64_t t0;
 	int err;
 
-	fprintf(r->out, "%s: firing %s\n", name, p2p_trigger_name(t));
 	t0 = p2p_now_us();
-	err = p2p_trigger_fire(dev, t);
+	err = p2p_trigger_fire(&r->dev, t);
 	*us = p2p_now_us() - t0;
-	if (r->j) {
-		cli_json_obj(r->j, NULL);
-		cli_json_s(r->j, "fire", p2p_trigger_name(t));
-		cli_json_b(r->j, "ok", !err);
-		cli_json_u(r->j, "us", *us);
-		cli_json_s(r->j, "error", err ? p2p_last_error() : NULL);
-		cli_json_end(r->j);
+	if (s) {
+		s->trig = t;
+		s->ok = !err;
+		s->us = *us;
+		snprintf(s->text, sizeof(s->text), "%s", err ? p2p_last_error() : "");
 	}
-	if (err) {
-		fprintf(r->out, "  FAIL %s: %s\n", p2p_trigger_name(t), p2p_last_error());
-		if (!r->failures++)
-			snprintf(r->first_failure, sizeof(r->first_failure), "%s: %s",
-				 p2p_trigger_name(t), p2p_last_error());
-		return false;
-	}
-	fprintf(r->out, "  ok   %s: done in %llu us\n", p2p_trigger_name(t),
-		(unsigned long long)*us);
-	return true;
+	if (err)
+		failed(r, "%s: %s", p2p_trigger_name(t), p2p_last_error());
+	return !err;
 }
 
 static int mr_check(struct run *r)
@@ -119,28 +167,20 @@ static int mr_check(struct run *r)
 
 static void query(struct run *r, struct p2p_query_mr *q)
 {
+	struct rv_step *s;
+
 	if (p2p_imp_query(r->imp, r->handle, q)) {
 		check(r, false, "QUERY_MR: %s", p2p_last_error());
 		return;
 	}
-	fprintf(r->out, "  mr: state=%s generation=%llu invalidations=%llu remaps=%llu\n",
-		p2p_mr_state_name(q->state), (unsigned long long)q->generation,
-		(unsigned long long)q->invalidations, (unsigned long long)q->remaps);
-	if (!r->j)
-		return;
-	cli_json_obj(r->j, NULL);
-	cli_json_obj(r->j, "mr");
-	cli_json_s(r->j, "state", p2p_mr_state_name(q->state));
-	cli_json_u(r->j, "generation", q->generation);
-	cli_json_u(r->j, "invalidations", q->invalidations);
-	cli_json_u(r->j, "remaps", q->remaps);
-	cli_json_end(r->j);
-	cli_json_end(r->j);
+	s = step(r, RV_MR);
+	if (s)
+		s->mr = *q;
 }
 
 static void expect_revoked_mr(struct run *r)
 {
-	struct p2p_query_mr q;
+	struct p2p_query_mr q = { 0 };
 	int ret;
 
 	query(r, &q);
@@ -151,7 +191,7 @@ static void expect_revoked_mr(struct run *r)
 
 static void expect_remapped_mr(struct run *r, const struct p2p_query_mr *q0)
 {
-	struct p2p_query_mr q;
+	struct p2p_query_mr q = { 0 };
 	int ret;
 
 	ret = mr_check(r);
@@ -162,88 +202,101 @@ static void expect_remapped_mr(struct run *r, const struct p2p_query_mr *q0)
 	check(r, q.invalidations > q0->invalidations, "importer saw move_notify");
 }
 
-static void print_released(struct run *r, const struct p2p_rel_rec *rec)
-{
-	fprintf(r->out, "  released: path=%s revokes=%u unrevokes=%u\n", rec->path,
-		rec->revokes, rec->unrevokes);
-	if (!r->j)
-		return;
-	cli_json_obj(r->j, NULL);
-	cli_json_obj(r->j, "released");
-	cli_json_s(r->j, "path", rec->path);
-	cli_json_u(r->j, "attaches", rec->attaches);
-	cli_json_u(r->j, "maps", rec->maps);
-	cli_json_u(r->j, "revokes", rec->revokes);
-	cli_json_u(r->j, "unrevokes", rec->unrevokes);
-	cli_json_end(r->j);
-	cli_json_end(r->j);
-}
-
-/* Skip this trigger: "SKIP: @what: @why", the same as "reason" in JSON. */
+/* Skip this trigger, because of @what: @why. */
 static int skip(struct run *r, const char *what, const char *why)
 {
-	fprintf(r->out, "SKIP: %s: %s\n", what, why);
-	if (r->j)
-		cli_json_sf(r->j, "reason", "%s: %s", what, why);
+	snprintf(r->res->reason, sizeof(r->res->reason), "%s: %s", what, why);
 	return CLI_SKIP;
 }
 
-/* The trigger's JSON object, from "steps" on. */
-static void json_tail(struct run *r, unsigned int level, bool steps,
-		      const struct p2p_buf_stat *st0, const uint64_t us[2], int ret)
+/* With the buffer made: the MR, the trigger, what each side saw. */
+static void revoke_steps(const struct cli_opts *o, struct run *r, int fd)
 {
-	struct cli_json *j = r->j;
+	const struct p2p_trigger_desc *t = r->res->t;
+	struct p2p_buf_stat *st0 = &r->res->before, st;
+	struct p2p_query_mr q0 = { 0 };
+	struct p2p_rel_rec rec;
+	struct rv_step *s;
 
-	if (!j)
-		return;
-	cli_json_end_to(j, level);
-	if (steps) {
-		cli_json_stat(j, "before", st0);
-		if (r->have_stat)
-			cli_json_stat(j, "after", &r->last);
-		else
-			cli_json_null(j, "after");
-		cli_json_obj(j, "timings_us");
-		cli_json_u(j, "revoke", us[0]);
-		cli_json_u(j, "restore", us[1]);
-		cli_json_end(j);
+	if (!o->no_importer) {
+		r->imp = p2p_imp_open();
+		if (r->imp < 0) {
+			note(r, "importer absent: checking exporter counters only");
+		} else if (p2p_imp_reg(r->imp, fd, 0, r->len, 0, P2P_MR_ACCESS_ALL, &r->handle) ||
+			   mr_check(r)) {
+			check(r, false, "MR on the buffer: %s", p2p_last_error());
+			return;
+		} else {
+			query(r, &q0);
+		}
 	}
-	cli_json_s(j, "result", cli_result_name(ret));
-	if (ret == CLI_FAIL)
-		cli_json_s(j, "error", r->first_failure[0] ? r->first_failure :
-			   cli_last_err());
-	cli_json_end(j);
+	if (!stat_now(r, st0))
+		return;
+	check(r, !st0->revoked, "buffer starts unrevoked");
+
+	if (!fire(r, t->revoke, &r->res->us[0]))
+		return;
+
+	if (t->final) {
+		if (!p2p_buffer_stat(r->bdf, r->res->ino, &st))
+			check(r, st.revoked, "buffer still listed, revoked");
+		else
+			note(r, "buffer no longer listed by the device");
+		if (r->imp >= 0)
+			expect_revoked_mr(r);
+	} else if (t->restore == P2P_TRIG_NONE) {
+		if (stat_now(r, &st)) {
+			check(r, st.revokes == st0->revokes + 1, "one revoke counted");
+			check(r, st.unrevokes == st0->unrevokes + 1, "one unrevoke counted");
+			check(r, !st.revoked, "buffer usable again");
+		}
+		if (r->imp >= 0)
+			expect_remapped_mr(r, &q0);
+	} else {
+		if (stat_now(r, &st)) {
+			check(r, st.revoked, "buffer revoked");
+			check(r, st.revokes == st0->revokes + 1, "one revoke counted");
+		}
+		if (r->imp >= 0)
+			expect_revoked_mr(r);
+		fire(r, t->restore, &r->res->us[1]);
+		if (stat_now(r, &st)) {
+			check(r, !st.revoked, "buffer unrevoked");
+			check(r, st.unrevokes == st0->unrevokes + 1, "one unrevoke counted");
+		}
+		if (r->imp >= 0)
+			expect_remapped_mr(r, &q0);
+	}
+	if (r->imp >= 0) {
+		close(r->imp);
+		r->imp = -1;
+	}
+	close(fd);
+	if (!p2p_release_find(r->res->ino, &rec)) {
+		s = step(r, RV_RELEASED);
+		if (s)
+			s->rel = rec;
+		check(r, rec.revokes >= st0->revokes + 1, "release record counts the revoke");
+	} else {
+		check(r, false, "release record: %s", p2p_last_error());
+	}
+	r->res->ended = true;
 }
 
-static int revoke_one(const struct cli_opts *o, struct cli_json *j, const char *bdf,
-		      const struct p2p_trigger_desc *t)
+/* Run trigger @res->t on @bdf into @res; its verdict. */
+static int revoke_one(const struct cli_opts *o, const char *bdf, struct rv_trigger *res)
 {
-	struct p2p_buf_stat st0 = { 0 }, st;
-	struct p2p_query_mr q0 = { 0 };
-	struct p2p_range first;
+	const struct p2p_trigger_desc *t = res->t;
 	const struct p2p_range *rg = o->ranges;
-	struct run r = { .bdf = bdf, .imp = -1, .out = j ? stderr : stdout, .j = j };
-	unsigned int bar = 0, nr = o->nr_ranges, level = 0;
-	uint64_t bar_size, us[2] = { 0, 0 };
-	struct p2p_rel_rec rec;
-	struct p2p_dev dev;
+	struct run r = { .bdf = bdf, .imp = -1, .res = res };
+	unsigned int nr = o->nr_ranges;
+	struct p2p_range first;
+	uint64_t bar_size;
 	int fd = -1, ret = CLI_FAIL;
-	bool steps = false;
 
-	if (j) {
-		cli_json_obj(j, NULL);
-		level = cli_json_level(j);
-		cli_json_s(j, "name", t->name);
-		cli_json_s(j, "revoke", p2p_trigger_name(t->revoke));
-		cli_json_s(j, "restore", t->restore == P2P_TRIG_NONE ? NULL :
-			   p2p_trigger_name(t->restore));
-		cli_json_b(j, "final", t->final);
-	}
-	if (cli_open(bdf, &dev)) {
-		json_tail(&r, level, false, NULL, us, ret);
+	if (cli_open(bdf, &r.dev))
 		return CLI_FAIL;
-	}
-	if (p2p_trigger_supported(&dev, t->revoke)) {
+	if (p2p_trigger_supported(&r.dev, t->revoke)) {
 		ret = skip(&r, t->name, p2p_last_error());
 		goto out;
 	}
@@ -255,7 +308,7 @@ static int revoke_one(const struct cli_opts *o, struct cli_json *j, const char *
 		ret = skip(&r, "exporter counters unavailable", p2p_last_error());
 		goto out;
 	}
-	if (cli_pick_bar(&dev, o, &bar, &bar_size))
+	if (cli_pick_bar(&r.dev, o, &res->bar, &bar_size))
 		goto out;
 	if (!nr) {
 		first.offset = 0;
@@ -263,85 +316,19 @@ static int revoke_one(const struct cli_opts *o, struct cli_json *j, const char *
 		rg = &first;
 		nr = 1;
 	}
-	fd = p2p_dmabuf_create(&dev, bar, rg, nr, O_RDWR | O_CLOEXEC);
+	fd = p2p_dmabuf_create(&r.dev, res->bar, rg, nr, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		cli_err("%s", p2p_last_error());
 		goto out;
 	}
-	p2p_dmabuf_ino(fd, &r.ino);
+	p2p_dmabuf_ino(fd, &res->ino);
 	p2p_dmabuf_size(fd, &r.len);
-	fprintf(r.out, "%s: buffer ino=%llu on %s region %u\n", t->name,
-		(unsigned long long)r.ino, bdf, bar);
-	if (j) {
-		cli_json_u(j, "ino", r.ino);
-		cli_json_u(j, "region", bar);
-		cli_json_arr(j, "steps");
-	}
-	steps = true;
-
-	if (!o->no_importer) {
-		r.imp = p2p_imp_open();
-		if (r.imp < 0) {
-			note(&r, "importer absent: checking exporter counters only");
-		} else if (p2p_imp_reg(r.imp, fd, 0, r.len, 0, P2P_MR_ACCESS_ALL, &r.handle) ||
-			   mr_check(&r)) {
-			check(&r, false, "MR on the buffer: %s", p2p_last_error());
-			goto out;
-		} else {
-			query(&r, &q0);
-		}
-	}
-	if (!stat_now(&r, &st0))
-		goto out;
-	check(&r, !st0.revoked, "buffer starts unrevoked");
-
-	if (!fire(&r, &dev, t->name, t->revoke, &us[0]))
-		goto out;
-
-	if (t->final) {
-		if (!p2p_buffer_stat(bdf, r.ino, &st))
-			check(&r, st.revoked, "buffer still listed, revoked");
-		else
-			note(&r, "buffer no longer listed by the device");
-		if (r.imp >= 0)
-			expect_revoked_mr(&r);
-	} else if (t->restore == P2P_TRIG_NONE) {
-		if (stat_now(&r, &st)) {
-			check(&r, st.revokes == st0.revokes + 1, "one revoke counted");
-			check(&r, st.unrevokes == st0.unrevokes + 1, "one unrevoke counted");
-			check(&r, !st.revoked, "buffer usable again");
-		}
-		if (r.imp >= 0)
-			expect_remapped_mr(&r, &q0);
-	} else {
-		if (stat_now(&r, &st)) {
-			check(&r, st.revoked, "buffer revoked");
-			check(&r, st.revokes == st0.revokes + 1, "one revoke counted");
-		}
-		if (r.imp >= 0)
-			expect_revoked_mr(&r);
-		fire(&r, &dev, t->name, t->restore, &us[1]);
-		if (stat_now(&r, &st)) {
-			check(&r, !st.revoked, "buffer unrevoked");
-			check(&r, st.unrevokes == st0.unrevokes + 1, "one unrevoke counted");
-		}
-		if (r.imp >= 0)
-			expect_remapped_mr(&r, &q0);
-	}
-	if (r.imp >= 0) {
-		close(r.imp);
-		r.imp = -1;
-	}
-	close(fd);
-	fd = -1;
-	if (!p2p_release_find(r.ino, &rec)) {
-		print_released(&r, &rec);
-		check(&r, rec.revokes >= st0.revokes + 1, "release record counts the revoke");
-	} else {
-		check(&r, false, "release record: %s", p2p_last_error());
-	}
-	ret = r.failures ? CLI_FAIL : CLI_PASS;
-	fprintf(r.out, "%s: %s\n", t->name, ret == CLI_PASS ? "pass" : "FAIL");
+	res->made = true;
+	revoke_steps(o, &r, fd);
+	if (res->ended)
+		fd = -1;	/* closed before the release record was read */
+	if (res->ended && !res->failures)
+		ret = CLI_PASS;
 out:
 	if (r.imp >= 0)
 		close(r.imp);
@@ -349,16 +336,149 @@ out:
 		close(fd);
 	if (t->revoke == P2P_TRIG_KNOB_REVOKE)
 		p2p_knob_revoke(bdf, false);
-	p2p_dev_close(&dev);
-	json_tail(&r, level, steps, &st0, us, ret);
+	p2p_dev_close(&r.dev);
 	return ret;
+}
+
+static void step_text(FILE *f, const char *name, const struct rv_step *s)
+{
+	switch (s->kind) {
+	case RV_CHECK:
+		fprintf(f, "  %s %s\n", s->ok ? "ok  " : "FAIL", s->text);
+		break;
+	case RV_NOTE:
+		fprintf(f, "  %s\n", s->text);
+		break;
+	case RV_STAT:
+		cli_print_stat(f, "  debugfs: ", &s->st);
+		break;
+	case RV_FIRE:
+		fprintf(f, "%s: firing %s\n", name, p2p_trigger_name(s->trig));
+		if (s->ok)
+			fprintf(f, "  ok   %s: done in %llu us\n", p2p_trigger_name(s->trig),
+				(unsigned long long)s->us);
+		else
+			fprintf(f, "  FAIL %s: %s\n", p2p_trigger_name(s->trig), s->text);
+		break;
+	case RV_MR:
+		fprintf(f, "  mr: state=%s generation=%llu invalidations=%llu remaps=%llu\n",
+			p2p_mr_state_name(s->mr.state), (unsigned long long)s->mr.generation,
+			(unsigned long long)s->mr.invalidations,
+			(unsigned long long)s->mr.remaps);
+		break;
+	case RV_RELEASED:
+		fprintf(f, "  released: path=%s revokes=%u unrevokes=%u\n", s->rel.path,
+			s->rel.revokes, s->rel.unrevokes);
+		break;
+	}
+}
+
+static void trigger_text(FILE *f, const char *bdf, const struct rv_trigger *res)
+{
+	const char *name = res->t->name;
+	unsigned int i;
+
+	if (res->ret == CLI_SKIP)
+		fprintf(f, "SKIP: %s\n", res->reason);
+	if (!res->made)
+		return;
+	fprintf(f, "%s: buffer ino=%llu on %s region %u\n", name, (unsigned long long)res->ino,
+		bdf, res->bar);
+	for (i = 0; i < res->nsteps; i++)
+		step_text(f, name, &res->steps[i]);
+	if (res->ended)
+		fprintf(f, "%s: %s\n", name, res->ret == CLI_PASS ? "pass" : "FAIL");
+}
+
+static void step_json(struct json_object *arr, const struct rv_step *s)
+{
+	struct json_object *j = cli_json_obj(arr, NULL), *x;
+
+	switch (s->kind) {
+	case RV_CHECK:
+		cli_json_s(j, "check", s->text);
+		cli_json_b(j, "ok", s->ok);
+		break;
+	case RV_NOTE:
+		cli_json_s(j, "note", s->text);
+		break;
+	case RV_STAT:
+		cli_json_stat(j, "debugfs", &s->st);
+		break;
+	case RV_FIRE:
+		cli_json_s(j, "fire", p2p_trigger_name(s->trig));
+		cli_json_b(j, "ok", s->ok);
+		cli_json_u(j, "us", s->us);
+		cli_json_s(j, "error", s->ok ? NULL : s->text);
+		break;
+	case RV_MR:
+		x = cli_json_obj(j, "mr");
+		cli_json_s(x, "state", p2p_mr_state_name(s->mr.state));
+		cli_json_u(x, "generation", s->mr.generation);
+		cli_json_u(x, "invalidations", s->mr.invalidations);
+		cli_json_u(x, "remaps", s->mr.remaps);
+		break;
+	case RV_RELEASED:
+		cli_json_released(j, "released", &s->rel);
+		break;
+	}
+}
+
+static void trigger_json(struct json_object *arr, const struct rv_trigger *res)
+{
+	const struct p2p_trigger_desc *t = res->t;
+	struct json_object *j = cli_json_obj(arr, NULL), *x;
+	unsigned int i;
+
+	cli_json_s(j, "name", t->name);
+	cli_json_s(j, "revoke", p2p_trigger_name(t->revoke));
+	cli_json_s(j, "restore", t->restore == P2P_TRIG_NONE ? NULL :
+		   p2p_trigger_name(t->restore));
+	cli_json_b(j, "final", t->final);
+	if (res->ret == CLI_SKIP)
+		cli_json_s(j, "reason", res->reason);
+	if (res->made) {
+		cli_json_u(j, "ino", res->ino);
+		cli_json_u(j, "region", res->bar);
+		x = cli_json_arr(j, "steps");
+		for (i = 0; i < res->nsteps; i++)
+			step_json(x, &res->steps[i]);
+		cli_json_stat(j, "before", &res->before);
+		if (res->have_after)
+			cli_json_stat(j, "after", &res->after);
+		else
+			cli_json_null(j, "after");
+		x = cli_json_obj(j, "timings_us");
+		cli_json_u(x, "revoke", res->us[0]);
+		cli_json_u(x, "restore", res->us[1]);
+	}
+	cli_json_s(j, "result", cli_result_name(res->ret));
+	if (res->ret == CLI_FAIL)
+		cli_json_s(j, "error", res->error);
+}
+
+static void revoke_json(const char *bdf, const struct rv_trigger *res, size_t n,
+			const unsigned int count[3], int ret)
+{
+	struct json_object *j = cli_json_new("revoke"), *arr;
+	size_t i;
+
+	cli_json_s(j, "device", bdf);
+	arr = cli_json_arr(j, "triggers");
+	for (i = 0; i < n; i++)
+		trigger_json(arr, &res[i]);
+	cli_json_u(j, "passed", count[0]);
+	cli_json_u(j, "failed", count[1]);
+	cli_json_u(j, "skipped", count[2]);
+	cli_json_s(j, "result", cli_result_name(ret));
+	cli_json_print(stdout, j);
 }
 
 int cmd_revoke(const struct cli_opts *o, const char *bdf)
 {
-	struct cli_json js, *j = o->json ? &js : NULL;
 	const struct p2p_trigger_desc *t, *one;
-	unsigned int pass = 0, fail = 0, skip = 0;
+	unsigned int count[3] = { 0 };	/* passed, failed, skipped */
+	struct rv_trigger *res;
 	size_t i, n;
 	int ret;
 
@@ -371,33 +491,22 @@ int cmd_revoke(const struct cli_opts *o, const char *bdf)
 	} else {
 		t = p2p_trigger_descs(&n);
 	}
-	if (j) {
-		cli_json_begin(j, stdout, "revoke");
-		cli_json_s(j, "device", bdf);
-		cli_json_arr(j, "triggers");
-	}
+	res = calloc(n, sizeof(*res));
+	if (!res)
+		return cli_fail(o, "out of memory");
 	for (i = 0; i < n; i++) {
-		switch (revoke_one(o, j, bdf, &t[i])) {
-		case CLI_PASS:
-			pass++;
-			break;
-		case CLI_SKIP:
-			skip++;
-			break;
-		default:
-			fail++;
-		}
+		res[i].t = &t[i];
+		res[i].ret = revoke_one(o, bdf, &res[i]);
+		if (res[i].ret == CLI_FAIL && !res[i].error[0])
+			snprintf(res[i].error, sizeof(res[i].error), "%s", cli_last_err());
+		count[res[i].ret == CLI_PASS ? 0 : res[i].ret == CLI_SKIP ? 2 : 1]++;
+		trigger_text(o->json ? stderr : stdout, bdf, &res[i]);
 	}
-	ret = fail ? CLI_FAIL : pass ? CLI_PASS : CLI_SKIP;
-	if (j) {
-		cli_json_end(j);
-		cli_json_u(j, "passed", pass);
-		cli_json_u(j, "failed", fail);
-		cli_json_u(j, "skipped", skip);
-		cli_json_s(j, "result", cli_result_name(ret));
-		cli_json_end(j);
-	} else if (!o->trigger) {
-		printf("revoke: %u passed, %u failed, %u skipped\n", pass, fail, skip);
-	}
+	ret = count[1] ? CLI_FAIL : count[0] ? CLI_PASS : CLI_SKIP;
+	if (o->json)
+		revoke_json(bdf, res, n, count, ret);
+	else if (!o->trigger)
+		printf("revoke: %u passed, %u failed, %u skipped\n", count[0], count[1], count[2]);
+	free(res);
 	return ret;
 }

@@ -1,27 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dmabuf-p2p scenario NAME|all: the runner. Every scenario runs in a forked
- * child in its own process group, so a scenario may close the device, exit
+ * dmabuf-p2p scenario NAME|all: the runner of the scenario library's
+ * scenarios (userspace/scenarios, which the selftests run too) and of the
+ * CLI's own (scenarios_importers.c). Every scenario runs in a forked child
+ * in its own process group, so a scenario may close the device, exit
  * holding buffers, or hang, and the next one still starts clean: the
  * runner kills what is left of the group, puts the debugfs knobs back, and
- * fails the scenario on any kernel splat logged while it ran.
+ * fails the scenario on any kernel splat logged while it ran. The child
+ * hands its verdict's text (first failure, or why it skipped) up a pipe.
  */
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "scenario.h"
 
 /* Time for the non-race scenarios, and on top of --duration for races. */
 #define SC_TIMEOUT_S	90
 
-struct sc_ctx *sc;
+_Static_assert(SC_PASS == CLI_PASS && SC_FAIL == CLI_FAIL && SC_SKIP == CLI_SKIP,
+	       "a scenario child's exit status is the CLI's result");
+
+/* The CLI's own scenarios (scenarios_importers.c: libibverbs). */
+extern const struct scenario sc_importers[];
+extern const size_t sc_importers_n;
 
 struct sc_result {
 	const struct scenario *s;
@@ -30,124 +38,42 @@ struct sc_result {
 	uint64_t ms;
 };
 
-static const struct {
-	const struct scenario *list;
-	const size_t *n;
-} themes[] = {
-	{ sc_release, &sc_release_n },
-	{ sc_revoke, &sc_revoke_n },
-	{ sc_race, &sc_race_n },
-	{ sc_importers, &sc_importers_n },
-	{ sc_data, &sc_data_n },
-	{ sc_iommufd, &sc_iommufd_n },
-	{ sc_contract, &sc_contract_n },
-};
-
 void scenario_list(FILE *f)
 {
-	size_t t, i;
+	const struct scenario *s;
+	size_t i;
 
-	for (t = 0; t < sizeof(themes) / sizeof(themes[0]); t++)
-		for (i = 0; i < *themes[t].n; i++)
-			fprintf(f, "  %-24s %s\n", themes[t].list[i].name, themes[t].list[i].help);
+	sc_host_importers(sc_importers, sc_importers_n);
+	for (i = 0; (s = sc_nth(i)); i++)
+		fprintf(f, "  %-24s %s\n", s->name, s->help);
 }
 
-static void vlog(const char *tag, const char *fmt, va_list ap)
+/* In the scenario's child: the pipe to the runner. */
+static int result_fd = -1;
+
+static void child_verdict(int status, const char *msg)
 {
-	char line[1024];
-
-	vsnprintf(line, sizeof(line), fmt, ap);
-	/* One write per line: race scenarios log from several threads. */
-	fprintf(sc->out, "%s%s%s\n", sc->pfx, tag, line);
-}
-
-void sc_log(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog("", fmt, ap);
-	va_end(ap);
-}
-
-static void report(const char *fmt, va_list ap)
-{
-	char msg[512];
 	ssize_t n;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	/* Only the first failure names the scenario's result. */
-	if (__atomic_add_fetch(&sc->failures, 1, __ATOMIC_SEQ_CST) == 1) {
-		n = write(sc->result_fd, msg, strlen(msg));
-		(void)n;
-	}
-}
-
-void sc_expect(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok)
-		return;
-	va_start(ap, fmt);
-	vlog("FAIL: ", fmt, ap);
-	va_end(ap);
-	va_start(ap, fmt);
-	report(fmt, ap);
-	va_end(ap);
-}
-
-void sc_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog("FAIL: ", fmt, ap);
-	va_end(ap);
-	va_start(ap, fmt);
-	report(fmt, ap);
-	va_end(ap);
-	fflush(NULL);
-	_exit(CLI_FAIL);
-}
-
-void sc_skip(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	ssize_t n;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	/* A skip after a failure is still a failure. */
-	if (sc->failures) {
-		fflush(NULL);
-		_exit(CLI_FAIL);
-	}
-	n = write(sc->result_fd, msg, strlen(msg));
+	(void)status;
+	n = write(result_fd, msg, strlen(msg));
 	(void)n;
-	fflush(NULL);
-	_exit(CLI_SKIP);
 }
 
-static void child(const struct cli_opts *o, const char *bdf, const struct scenario *s,
-		  int result_fd)
+static void __attribute__((noreturn))
+child(const struct cli_opts *o, const char *bdf, const struct scenario *s, int fd)
 {
 	static struct sc_ctx ctx;
 
 	setpgid(0, 0);
-	ctx.o = o;
+	result_fd = fd;
 	ctx.bdf = bdf;
-	ctx.name = s->name;
 	ctx.out = o->json ? stderr : stdout;
 	ctx.pfx = o->tap ? "# " : "  ";
-	ctx.result_fd = result_fd;
-	ctx.page = p2p_page_size();
-	sc = &ctx;
-	s->fn();
-	fflush(NULL);
-	_exit(ctx.failures ? CLI_FAIL : CLI_PASS);
+	ctx.threads = o->threads;
+	ctx.duration_s = o->duration_s;
+	ctx.verdict = child_verdict;
+	_exit(sc_run(&ctx, s));
 }
 
 /* Wait for @pid until @deadline_ms; then kill its group. Returns wait status. */
@@ -267,40 +193,40 @@ static void print_result(const struct cli_opts *o, unsigned int num,
 			r->reason);
 }
 
-static void print_json(const struct cli_opts *o, const struct sc_result *res, size_t n,
-		       unsigned int pass, unsigned int fail, unsigned int skip, int ret)
+static void print_json(const struct sc_result *res, size_t n, unsigned int pass,
+		       unsigned int fail, unsigned int skip, int ret)
 {
-	static const char *const words[] = {
-		[CLI_PASS] = "pass", [CLI_FAIL] = "fail", [CLI_SKIP] = "skip" };
+	struct json_object *j = cli_json_new("scenario"), *arr, *x;
 	size_t i;
 
-	(void)o;
-	printf("{\"command\":\"scenario\",\"result\":\"%s\",\"passed\":%u,\"failed\":%u,"
-	       "\"skipped\":%u,\"scenarios\":[", words[ret], pass, fail, skip);
+	cli_json_s(j, "result", cli_result_name(ret));
+	cli_json_u(j, "passed", pass);
+	cli_json_u(j, "failed", fail);
+	cli_json_u(j, "skipped", skip);
+	arr = cli_json_arr(j, "scenarios");
 	for (i = 0; i < n; i++) {
-		printf("%s{\"name\":", i ? "," : "");
-		cli_json_str(stdout, res[i].s->name);
-		printf(",\"result\":\"%s\",\"seconds\":%.3f,\"reason\":", words[res[i].status],
-		       res[i].ms / 1000.0);
-		cli_json_str(stdout, res[i].reason);
-		printf("}");
+		x = cli_json_obj(arr, NULL);
+		cli_json_s(x, "name", res[i].s->name);
+		cli_json_s(x, "result", cli_result_name(res[i].status));
+		cli_json_d(x, "seconds", res[i].ms / 1000.0, 3);
+		cli_json_s(x, "reason", res[i].reason);
 	}
-	printf("]}\n");
+	cli_json_print(stdout, j);
 }
 
 int cmd_scenario(const struct cli_opts *o, const char *bdf)
 {
-	const struct scenario *pick[128];
+	const struct scenario *pick[128], *s;
 	struct sc_result *res;
 	unsigned int pass = 0, fail = 0, skip = 0;
-	size_t t, i, n = 0;
+	size_t i, n = 0;
 	int kmsg, ret;
 	bool all = !strcmp(o->scenario, "all");
 
-	for (t = 0; t < sizeof(themes) / sizeof(themes[0]); t++)
-		for (i = 0; i < *themes[t].n && n < sizeof(pick) / sizeof(pick[0]); i++)
-			if (all || !fnmatch(o->scenario, themes[t].list[i].name, 0))
-				pick[n++] = &themes[t].list[i];
+	sc_host_importers(sc_importers, sc_importers_n);
+	for (i = 0; (s = sc_nth(i)) && n < sizeof(pick) / sizeof(pick[0]); i++)
+		if (all || !fnmatch(o->scenario, s->name, 0))
+			pick[n++] = s;
 	if (!n) {
 		return cli_fail(o, "no scenario '%s' (dmabuf-p2p scenario --list)",
 				o->scenario);
@@ -335,7 +261,7 @@ int cmd_scenario(const struct cli_opts *o, const char *bdf)
 		close(kmsg);
 	ret = fail ? CLI_FAIL : pass ? CLI_PASS : CLI_SKIP;
 	if (o->json)
-		print_json(o, res, n, pass, fail, skip, ret);
+		print_json(res, n, pass, fail, skip, ret);
 	else
 		printf("%sscenario: %u passed, %u failed, %u skipped\n", o->tap ? "# " : "",
 		       pass, fail, skip);

@@ -485,18 +485,18 @@ static void progress(struct run *r, struct stress_summary *m, uint64_t t0, bool 
 	uint64_t el = p2p_now_ms() - t0;
 
 	if (tty) {
-		fprintf(f, "\r[%4llu/%u s] %lu ops (%.0f/s), unexpected %lu, releases %zu, "
+		fprintf(f, "\r[%4llu/%u s] %lu ops (%.0f/s), unexpected %lu, releases %lu, "
 			"splats %d ", (unsigned long long)el / 1000, r->o->duration_s, ops,
 			el ? ops * 1000.0 / el : 0.0,
-			__atomic_load_n(&r->total_unexpected, __ATOMIC_RELAXED), m->rel.used,
+			__atomic_load_n(&r->total_unexpected, __ATOMIC_RELAXED), m->trace.releases,
 			m->splats);
 		if (final)
 			fputc('\n', f);
 		fflush(f);
 	} else {
-		fprintf(f, "%s%llu s: %lu ops, %lu unexpected, %zu releases, %d splats\n",
+		fprintf(f, "%s%llu s: %lu ops, %lu unexpected, %lu releases, %d splats\n",
 			r->o->tap ? "# " : "stress: ", (unsigned long long)el / 1000, ops,
-			__atomic_load_n(&r->total_unexpected, __ATOMIC_RELAXED), m->rel.used,
+			__atomic_load_n(&r->total_unexpected, __ATOMIC_RELAXED), m->trace.releases,
 			m->splats);
 	}
 }
@@ -524,8 +524,7 @@ static int run(const struct cli_opts *o, const char *bdf, struct stress_summary 
 	m->kmsg_checked = kmsg >= 0;
 	if (kmsg < 0)
 		snprintf(m->splat, sizeof(m->splat), "%s", p2p_last_error());
-	if (p2p_releases_clear())
-		cli_err("%s", p2p_last_error());
+	stress_trace_start(&m->trace);
 
 	/* The holder is forked before any device or thread exists. */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
@@ -592,7 +591,7 @@ static int run(const struct cli_opts *o, const char *bdf, struct stress_summary 
 	next_line = t0 + 5000;
 	while (!r.stop && !interrupted && p2p_now_ms() < deadline) {
 		p2p_sleep_ms(tty ? 250 : 1000);
-		stress_releases_poll(&m->rel);
+		stress_trace_poll(&m->trace);
 		p2p_kmsg_tally(kmsg, m->splat, sizeof(m->splat), &m->splats);
 		if (tty || p2p_now_ms() >= next_line) {
 			progress(&r, m, t0, tty, pf, false);
@@ -628,8 +627,8 @@ static int run(const struct cli_opts *o, const char *bdf, struct stress_summary 
 	       p2p_now_ms() < wait_until)
 		p2p_sleep_ms(100);
 	m->leaked = left > baseline ? left - baseline : 0;
-	stress_releases_poll(&m->rel);
 	p2p_sleep_ms(100);
+	stress_trace_stop(&m->trace);
 	p2p_kmsg_tally(kmsg, m->splat, sizeof(m->splat), &m->splats);
 	if (kmsg >= 0)
 		close(kmsg);
@@ -639,6 +638,7 @@ static int run(const struct cli_opts *o, const char *bdf, struct stress_summary 
 fail_dev:
 	p2p_dev_close(&r.dev);
 fail_holder:
+	stress_trace_stop(&m->trace);
 	close(r.share_sock);
 	waitpid(hpid, &status, 0);
 	if (kmsg >= 0)
@@ -690,6 +690,6 @@ int cmd_stress(const struct cli_opts *o, const char *bdf)
 			m.pass = false;
 	stress_summary_print(&m);
 	stress_stats_free(&m.total);
-	stress_releases_free(&m.rel);
+	stress_trace_free(&m.trace);
 	return m.pass ? CLI_PASS : CLI_FAIL;
 }

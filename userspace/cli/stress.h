@@ -20,12 +20,21 @@ struct stress_stats {
 	size_t nlat, caplat;
 };
 
-/* Buffers seen released, by path; each inode counted once. */
-struct stress_releases {
-	uint64_t *set;				/* open addressing, 0 = empty */
-	size_t cap, used;
+/*
+ * What the modules' tracepoints saw (events/dmabuf_p2p through trace_pipe,
+ * drained every tick): every release with its path, every revoke with the
+ * attachments it notified and its time in the kernel.
+ */
+struct stress_trace {
+	struct p2p_event_stream es;
+	bool on;
+	char why_off[160];			/* when !on */
+	unsigned long releases;
 	unsigned long paths[5];			/* close task_work delayed_fput exit other */
-	bool incomplete;			/* the set could not grow */
+	unsigned long notified;
+	uint64_t *revoke_us;			/* notify + unmap wait, per revoke */
+	size_t nrev, caprev;
+	long long lost;				/* dropped by the ring: counts are a floor */
 };
 
 struct stress_summary {
@@ -34,7 +43,7 @@ struct stress_summary {
 	uint64_t seed;
 	uint64_t ms;
 	struct stress_stats total;
-	struct stress_releases rel;
+	struct stress_trace trace;
 	int splats;
 	char splat[512];
 	bool kmsg_checked;
@@ -47,8 +56,10 @@ void stress_stats_error(struct stress_stats *s, enum stress_op op, int err, bool
 void stress_stats_latency(struct stress_stats *s, uint64_t us);
 void stress_stats_merge(struct stress_stats *into, const struct stress_stats *from);
 void stress_stats_free(struct stress_stats *s);
-void stress_releases_poll(struct stress_releases *r);
-void stress_releases_free(struct stress_releases *r);
+void stress_trace_start(struct stress_trace *t);
+void stress_trace_poll(struct stress_trace *t);
+void stress_trace_stop(struct stress_trace *t);
+void stress_trace_free(struct stress_trace *t);
 void stress_summary_print(struct stress_summary *sum);
 
 #endif /* DMABUF_P2P_STRESS_H */

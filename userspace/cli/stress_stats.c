@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dmabuf-p2p stress: counting (per op, per errno, revoke latencies, release
- * paths from the exporter's log) and the end-of-run summary, as text, TAP
- * or JSON.
+ * dmabuf-p2p stress: counting (per op, per errno, revoke latencies; release
+ * paths and the kernel's side of each revoke from the modules' tracepoints)
+ * and the end-of-run summary, as text, TAP or JSON.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,20 +28,25 @@ void stress_stats_error(struct stress_stats *s, enum stress_op op, int err, bool
 			 cli_stress_op_names[op], what, p2p_strerror(err));
 }
 
+static void push_sample(uint64_t **arr, size_t *n, size_t *cap, uint64_t v)
+{
+	uint64_t *grown;
+
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 1024;
+
+		grown = realloc(*arr, c * sizeof(*grown));
+		if (!grown)
+			return;		/* a lost sample, not a lost run */
+		*arr = grown;
+		*cap = c;
+	}
+	(*arr)[(*n)++] = v;
+}
+
 void stress_stats_latency(struct stress_stats *s, uint64_t us)
 {
-	uint64_t *n;
-
-	if (s->nlat == s->caplat) {
-		size_t cap = s->caplat ? 2 * s->caplat : 1024;
-
-		n = realloc(s->lat_us, cap * sizeof(*n));
-		if (!n)
-			return;		/* a lost sample, not a lost run */
-		s->lat_us = n;
-		s->caplat = cap;
-	}
-	s->lat_us[s->nlat++] = us;
+	push_sample(&s->lat_us, &s->nlat, &s->caplat, us);
 }
 
 void stress_stats_merge(struct stress_stats *into, const struct stress_stats *from)
@@ -69,100 +74,73 @@ void stress_stats_free(struct stress_stats *s)
 	s->nlat = s->caplat = 0;
 }
 
-static uint64_t hash_ino(uint64_t x)
+static void on_event(const struct p2p_event *ev, void *arg)
 {
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	return x ^ (x >> 33);
-}
+	struct stress_trace *t = arg;
+	char path[24];
+	long long v;
+	size_t k;
 
-static bool set_has(const struct stress_releases *r, uint64_t ino)
-{
-	size_t i;
-
-	if (!r->cap)
-		return false;
-	for (i = hash_ino(ino) & (r->cap - 1); r->set[i]; i = (i + 1) & (r->cap - 1))
-		if (r->set[i] == ino)
-			return true;
-	return false;
-}
-
-/* true if @ino was new */
-static bool set_add(struct stress_releases *r, uint64_t ino)
-{
-	size_t i;
-
-	if (!ino)
-		return false;
-	if (2 * (r->used + 1) > r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 4096, j;
-		uint64_t *n = calloc(cap, sizeof(*n));
-
-		if (!n) {
-			r->incomplete = true;
-			return false;
-		}
-		for (j = 0; j < r->cap; j++) {
-			if (!r->set[j])
-				continue;
-			for (i = hash_ino(r->set[j]) & (cap - 1); n[i]; i = (i + 1) & (cap - 1))
+	if (!strcmp(ev->name, "p2p_exp_release")) {
+		t->releases++;
+		k = 4;
+		if (!p2p_event_str(ev, "path", path, sizeof(path)))
+			for (k = 0; k < 4 && strcmp(path, path_names[k]); k++)
 				;
-			n[i] = r->set[j];
-		}
-		free(r->set);
-		r->set = n;
-		r->cap = cap;
-	}
-	for (i = hash_ino(ino) & (r->cap - 1); r->set[i]; i = (i + 1) & (r->cap - 1))
-		if (r->set[i] == ino)
-			return false;
-	r->set[i] = ino;
-	r->used++;
-	return true;
-}
-
-/*
- * Count the log's records not seen before. The log keeps only the last
- * P2P_EXP_RELEASE_LOG releases, so it is polled every progress tick;
- * faster churn than that per tick goes uncounted (the summary says so).
- */
-void stress_releases_poll(struct stress_releases *r)
-{
-	static struct p2p_rel_rec recs[P2P_EXP_RELEASE_LOG];
-	int n, i, k;
-
-	n = p2p_releases_list(recs, P2P_EXP_RELEASE_LOG);
-	if (n >= P2P_EXP_RELEASE_LOG && r->used && !set_has(r, recs[0].ino))
-		r->incomplete = true;	/* even the oldest is new: some went by unseen */
-	for (i = 0; i < n && i < P2P_EXP_RELEASE_LOG; i++) {
-		if (!set_add(r, recs[i].ino))
-			continue;
-		for (k = 0; k < 4; k++)
-			if (!strcmp(recs[i].path, path_names[k]))
-				break;
-		r->paths[k]++;
+		t->paths[k]++;
+	} else if (!strcmp(ev->name, "p2p_exp_revoke")) {
+		if (!p2p_event_num(ev, "notified", &v))
+			t->notified += v;
+		if (!p2p_event_num(ev, "ns", &v))
+			push_sample(&t->revoke_us, &t->nrev, &t->caprev, v / 1000);
 	}
 }
 
-void stress_releases_free(struct stress_releases *r)
+void stress_trace_start(struct stress_trace *t)
 {
-	free(r->set);
-	memset(r, 0, sizeof(*r));
+	t->on = !p2p_events_start() && !p2p_events_stream_open(&t->es);
+	if (!t->on) {
+		snprintf(t->why_off, sizeof(t->why_off), "%s", p2p_last_error());
+		p2p_events_stop();
+	}
 }
 
-static void lat(const struct stress_stats *s, uint64_t *p50, uint64_t *p99, uint64_t *max)
+void stress_trace_poll(struct stress_trace *t)
+{
+	if (t->on && p2p_events_stream_poll(&t->es, on_event, t) < 0)
+		cli_err("stress: %s", p2p_last_error());
+}
+
+void stress_trace_stop(struct stress_trace *t)
+{
+	if (!t->on)
+		return;
+	stress_trace_poll(t);
+	t->lost = p2p_events_lost();
+	p2p_events_stream_close(&t->es);
+	p2p_events_stop();
+}
+
+void stress_trace_free(struct stress_trace *t)
+{
+	free(t->revoke_us);
+	memset(t, 0, sizeof(*t));
+}
+
+static void pct(uint64_t *v, size_t n, uint64_t *p50, uint64_t *p99, uint64_t *max)
 {
 	*p50 = *p99 = *max = 0;
-	p2p_percentile_sorted(s->lat_us, s->nlat, 50, p50);
-	p2p_percentile_sorted(s->lat_us, s->nlat, 99, p99);
-	p2p_percentile_sorted(s->lat_us, s->nlat, 100, max);
+	p2p_percentile_sorted(v, n, 50, p50);
+	p2p_percentile_sorted(v, n, 99, p99);
+	p2p_percentile_sorted(v, n, 100, max);
 }
 
 #define LAT_WHAT "revoke syscall duration (move_notify runs synchronously inside it)"
+#define KREV_WHAT "per buffer, tracepoint p2p_exp_revoke: move_notify plus the wait for every unmap"
 
 static void print_text(struct stress_summary *m, FILE *f, const char *pfx)
 {
+	const struct stress_trace *tr = &m->trace;
 	const struct stress_stats *t = &m->total;
 	double secs = m->ms ? m->ms / 1000.0 : 1;
 	unsigned long all = 0, exp = 0, unexp = 0;
@@ -186,14 +164,24 @@ static void print_text(struct stress_summary *m, FILE *f, const char *pfx)
 	}
 	fprintf(f, "%s%-10s %10lu %10.1f %10lu %10lu\n", pfx, "total", all, all / secs, exp,
 		unexp);
-	lat(t, &p50, &p99, &max);
+	pct(t->lat_us, t->nlat, &p50, &p99, &max);
 	fprintf(f, "%srevoke latency, %s: n=%zu p50=%llu us p99=%llu us max=%llu us\n", pfx,
 		LAT_WHAT, t->nlat, (unsigned long long)p50, (unsigned long long)p99,
 		(unsigned long long)max);
-	fprintf(f, "%srelease paths seen:", pfx);
-	for (i = 0; i < 5; i++)
-		fprintf(f, " %s=%lu", path_names[i], m->rel.paths[i]);
-	fprintf(f, "%s\n", m->rel.incomplete ? " (sampled: the log outran the poll)" : "");
+	if (!tr->on) {
+		fprintf(f, "%srelease paths: not traced (%s)\n", pfx, tr->why_off);
+	} else {
+		pct(tr->revoke_us, tr->nrev, &p50, &p99, &max);
+		fprintf(f, "%skernel revoke, %s: n=%zu notified=%lu p50=%llu us p99=%llu us max=%llu us\n",
+			pfx, KREV_WHAT, tr->nrev, tr->notified, (unsigned long long)p50,
+			(unsigned long long)p99, (unsigned long long)max);
+		fprintf(f, "%srelease paths (tracepoint p2p_exp_release):", pfx);
+		for (i = 0; i < 5; i++)
+			fprintf(f, " %s=%lu", path_names[i], tr->paths[i]);
+		if (tr->lost)
+			fprintf(f, " (%lld events lost: counts are a floor)", tr->lost);
+		fputc('\n', f);
+	}
 	fprintf(f, "%serrors by errno:", pfx);
 	for (i = 0; i < STRESS_MAX_ERRNO; i++) {
 		if (!t->by_errno[i])
@@ -216,51 +204,68 @@ static void print_text(struct stress_summary *m, FILE *f, const char *pfx)
 
 static void print_json(struct stress_summary *m)
 {
+	const struct stress_trace *tr = &m->trace;
 	const struct stress_stats *t = &m->total;
 	double secs = m->ms ? m->ms / 1000.0 : 1;
+	struct json_object *j = cli_json_new("stress"), *ops, *op, *x;
 	uint64_t p50, p99, max;
 	size_t i;
-	bool first = true;
 
-	printf("{\"command\":\"stress\",\"result\":\"%s\",\"device\":", m->pass ? "pass" : "fail");
-	cli_json_str(stdout, m->bdf);
-	printf(",\"seed\":%llu,\"threads\":%u,\"seconds\":%.3f,\"ops\":{",
-	       (unsigned long long)m->seed, m->o->threads, m->ms / 1000.0);
+	cli_json_s(j, "result", m->pass ? "pass" : "fail");
+	cli_json_s(j, "device", m->bdf);
+	cli_json_u(j, "seed", m->seed);
+	cli_json_u(j, "threads", m->o->threads);
+	cli_json_d(j, "seconds", m->ms / 1000.0, 3);
+	ops = cli_json_obj(j, "ops");
 	for (i = 0; i < SOP_NR; i++) {
 		if (!(m->o->ops_mask & (1u << i)) && !t->ops[i])
 			continue;
-		printf("%s\"%s\":{\"count\":%lu,\"per_s\":%.1f,\"expected_errors\":%lu,"
-		       "\"unexpected_errors\":%lu}", first ? "" : ",", cli_stress_op_names[i],
-		       t->ops[i], t->ops[i] / secs, t->expected[i], t->unexpected[i]);
-		first = false;
+		op = cli_json_obj(ops, cli_stress_op_names[i]);
+		cli_json_u(op, "count", t->ops[i]);
+		cli_json_d(op, "per_s", t->ops[i] / secs, 1);
+		cli_json_u(op, "expected_errors", t->expected[i]);
+		cli_json_u(op, "unexpected_errors", t->unexpected[i]);
 	}
-	lat(t, &p50, &p99, &max);
-	printf("},\"revoke_latency_us\":{\"measures\":\"%s\",\"n\":%zu,\"p50\":%llu,"
-	       "\"p99\":%llu,\"max\":%llu},\"release_paths\":{", LAT_WHAT, t->nlat,
-	       (unsigned long long)p50, (unsigned long long)p99, (unsigned long long)max);
-	for (i = 0; i < 5; i++)
-		printf("%s\"%s\":%lu", i ? "," : "", path_names[i], m->rel.paths[i]);
-	printf("},\"release_paths_complete\":%s,\"errors\":{",
-	       m->rel.incomplete ? "false" : "true");
-	first = true;
-	for (i = 0; i < STRESS_MAX_ERRNO; i++) {
-		if (!t->by_errno[i])
-			continue;
-		printf("%s\"%s\":%lu", first ? "" : ",", i ? p2p_errno_name(i) : "other",
-		       t->by_errno[i]);
-		first = false;
+	pct(t->lat_us, t->nlat, &p50, &p99, &max);
+	x = cli_json_obj(j, "revoke_latency_us");
+	cli_json_s(x, "measures", LAT_WHAT);
+	cli_json_u(x, "n", t->nlat);
+	cli_json_u(x, "p50", p50);
+	cli_json_u(x, "p99", p99);
+	cli_json_u(x, "max", max);
+	cli_json_b(j, "traced", tr->on);
+	if (tr->on) {
+		pct(tr->revoke_us, tr->nrev, &p50, &p99, &max);
+		x = cli_json_obj(j, "kernel_revoke_us");
+		cli_json_s(x, "measures", KREV_WHAT);
+		cli_json_u(x, "n", tr->nrev);
+		cli_json_u(x, "notified", tr->notified);
+		cli_json_u(x, "p50", p50);
+		cli_json_u(x, "p99", p99);
+		cli_json_u(x, "max", max);
+		x = cli_json_obj(j, "release_paths");
+		for (i = 0; i < 5; i++)
+			cli_json_u(x, path_names[i], tr->paths[i]);
+		cli_json_i(j, "trace_events_lost", tr->lost);
+	} else {
+		cli_json_s(j, "trace_off", tr->why_off);
 	}
-	printf("},\"first_unexpected\":");
-	cli_json_str(stdout, t->first_unexpected);
-	printf(",\"kernel_checked\":%s,\"kernel_splats\":%d,\"first_splat\":",
-	       m->kmsg_checked ? "true" : "false", m->splats);
-	cli_json_str(stdout, m->splat);
-	printf(",\"buffers_left\":%d}\n", m->leaked);
+	x = cli_json_obj(j, "errors");
+	for (i = 0; i < STRESS_MAX_ERRNO; i++)
+		if (t->by_errno[i])
+			cli_json_u(x, i ? p2p_errno_name(i) : "other", t->by_errno[i]);
+	cli_json_s(j, "first_unexpected", t->first_unexpected);
+	cli_json_b(j, "kernel_checked", m->kmsg_checked);
+	cli_json_i(j, "kernel_splats", m->splats);
+	cli_json_s(j, "first_splat", m->splat);
+	cli_json_i(j, "buffers_left", m->leaked);
+	cli_json_print(stdout, j);
 }
 
 void stress_summary_print(struct stress_summary *m)
 {
 	p2p_sort_u64(m->total.lat_us, m->total.nlat);
+	p2p_sort_u64(m->trace.revoke_us, m->trace.nrev);
 	if (m->o->json) {
 		print_json(m);
 	} else if (m->o->tap) {

@@ -190,6 +190,8 @@ int p2p_hot_reset_issue(struct p2p_dev *dev, struct vfio_pci_hot_reset *hr);
 int p2p_imp_open(void);
 int p2p_imp_reg(int imp, int dmabuf_fd, uint64_t offset, uint64_t length,
 		uint32_t flags, uint32_t access, uint32_t *handle);
+int p2p_imp_reg_edu(int imp, int dmabuf_fd, uint64_t offset, uint64_t length, uint32_t access,
+		    bool may_skip, uint32_t *handle, bool *skipped);
 int p2p_imp_dereg(int imp, uint32_t handle, uint32_t flags);
 int p2p_imp_query(int imp, uint32_t handle, struct p2p_query_mr *q);
 int p2p_imp_read(int imp, uint32_t handle, uint64_t offset, void *buf, uint64_t len);
@@ -275,6 +277,46 @@ int p2p_release_trace_read(struct p2p_trace_rel *arr, int max);
 int p2p_release_trace_wait(int want, struct p2p_trace_rel *arr, int max,
 			   unsigned int timeout_ms);
 void p2p_release_trace_stop(void);
+
+/*
+ * events.c: the modules' tracepoints (TRACE_SYSTEM dmabuf_p2p) from tracefs.
+ * start enables them all and empties the trace buffer (the whole system's:
+ * one user at a time, and not together with the release trace above); read
+ * returns how many of our events the buffer holds, oldest first, filling at
+ * most @max. A field is looked up by its key: -ENOENT if the event has none.
+ */
+#define P2P_TRACE_SYSTEM	"dmabuf_p2p"
+
+struct p2p_event {
+	char name[32];		/* "p2p_exp_map", "p2p_imp_mr_reg", ... */
+	char comm[32];
+	int pid;
+	char args[256];		/* "ino=12 imp=0000:00:03.0 ..." */
+};
+
+int p2p_parse_events(const char *text, struct p2p_event *arr, int max);
+int p2p_event_str(const struct p2p_event *ev, const char *key, char *out, size_t len);
+int p2p_event_num(const struct p2p_event *ev, const char *key, long long *v);
+int p2p_events_start(void);
+int p2p_events_read(struct p2p_event *arr, int max);
+void p2p_events_stop(void);
+
+/*
+ * The same events as they come (trace_pipe, which consumes them): poll
+ * hands each complete one to @fn and returns how many, without blocking;
+ * lost says how many the ring dropped because nobody read in time.
+ */
+struct p2p_event_stream {
+	int fd;
+	size_t len;
+	char buf[4096];
+};
+
+int p2p_events_stream_open(struct p2p_event_stream *s);
+int p2p_events_stream_poll(struct p2p_event_stream *s,
+			   void (*fn)(const struct p2p_event *ev, void *arg), void *arg);
+long long p2p_events_lost(void);
+void p2p_events_stream_close(struct p2p_event_stream *s);
 
 /*
  * contract.c: the exporter's revoke contract. After a revoke the exporter
@@ -398,9 +440,6 @@ int p2p_prng_pick_bit(struct p2p_prng *p, uint32_t mask);
 /* stats.c */
 void p2p_sort_u64(uint64_t *v, size_t n);
 int p2p_percentile_sorted(const uint64_t *v, size_t n, unsigned int pct, uint64_t *out);
-
-/* json.c: pure */
-size_t p2p_json_escape(char *dst, size_t len, const char *src);
 
 /* misc */
 uint64_t p2p_page_size(void);

@@ -42,6 +42,29 @@ int p2p_imp_reg(int imp, int dmabuf_fd, uint64_t offset, uint64_t length,
 	return 0;
 }
 
+/*
+ * REG_MR for the edu engine. Our exporter judges a PCI importer by
+ * pci_p2pdma_distance(), which trusts QEMU's host bridge only under CPU
+ * models it lists: if it refuses (EOPNOTSUPP) and @may_skip, its
+ * skip_p2p_distance knob is set and the REG_MR made again. *@skipped says
+ * whether the knob was set, for the caller to log; the knob stays set until
+ * the caller's teardown puts it back (p2p_knobs_reset()).
+ */
+int p2p_imp_reg_edu(int imp, int dmabuf_fd, uint64_t offset, uint64_t length, uint32_t access,
+		    bool may_skip, uint32_t *handle, bool *skipped)
+{
+	int ret = p2p_imp_reg(imp, dmabuf_fd, offset, length, P2P_MR_EDU, access, handle);
+
+	*skipped = false;
+	if (ret != -EOPNOTSUPP || !may_skip)
+		return ret;
+	ret = p2p_debugfs_ensure() ?: p2p_exp_knob_set(NULL, "skip_p2p_distance", 1);
+	if (ret)
+		return ret;
+	*skipped = true;
+	return p2p_imp_reg(imp, dmabuf_fd, offset, length, P2P_MR_EDU, access, handle);
+}
+
 int p2p_imp_dereg(int imp, uint32_t handle, uint32_t flags)
 {
 	struct p2p_dereg_mr req = {

@@ -45,4 +45,12 @@ int p2p_parse_kv(const char *line, struct kv *kv, size_t n, const char *what);
 int p2p_exp_log_list(const char *name, int (*parse)(const char *line, void *out),
 		     void *arr, size_t size, int max);
 
+/* tracefs.c: tracefs for the function tracer and our tracepoints */
+const char *p2p_tracefs_root(void);	/* NULL until found */
+bool p2p_tracefs_find(bool mnt);
+int p2p_tracefs_write(const char *name, const char *val);
+int p2p_tracefs_read_trace(char **text);
+bool p2p_trace_line(char *line, char *comm, size_t commlen, int *pid, int *cpu,
+		    char **text);
+
 #endif /* DMABUF_P2P_INTERNAL_H */

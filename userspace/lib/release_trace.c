@@ -7,11 +7,9 @@
  * and unit-tested; the rest drives tracefs and takes over its function
  * tracer for the whole system, so one user at a time.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include "dmabuf_p2p.h"
@@ -69,43 +67,6 @@ static const char *classify(int rank, const char *comm)
 }
 
 /*
- * An event line, "<comm>-<pid> [(<tgid>)] [<cpu>] <flags> <time>: <text>":
- * false if @line is not one. The comm may hold spaces and dashes, so the
- * pid is what follows the last dash before the cpu field.
- */
-static bool event_line(char *line, struct p2p_trace_rel *ev, int *cpu, char **text)
-{
-	char *p, *end, *dash;
-
-	for (p = strchr(line, '['); p; p = strchr(p + 1, '['))
-		if (p > line && p[-1] == ' ' && sscanf(p, "[%d]", cpu) == 1 &&
-		    p[1 + strspn(p + 1, "0123456789")] == ']')
-			break;
-	*text = p ? strstr(p, ": ") : NULL;
-	if (!*text)
-		return false;
-	*text += 2;
-	end = p;
-	while (end > line && end[-1] == ' ')
-		end--;
-	/* record-tgid's "(  123)" */
-	dash = end > line && end[-1] == ')' ? memrchr(line, '(', end - line) : NULL;
-	if (dash) {
-		end = dash;
-		while (end > line && end[-1] == ' ')
-			end--;
-	}
-	*end = '\0';
-	line += strspn(line, " ");
-	dash = strrchr(line, '-');
-	if (!dash || !dash[1] || dash[1 + strspn(dash + 1, "0123456789")])
-		return false;
-	ev->pid = atoi(dash + 1);
-	snprintf(ev->comm, sizeof(ev->comm), "%.*s", (int)(dash - line), line);
-	return true;
-}
-
-/*
  * Recent function events, to pair a "<stack trace>" event with its
  * function event: the same cpu and pid, newest first. The trace merges the
  * cpus by time, so another cpu's release may come in between the two.
@@ -139,7 +100,8 @@ int p2p_parse_release_trace(const char *text, struct p2p_trace_rel *arr, int max
 			strcpy(arr[blk].path, classify(rank, arr[blk].comm));
 		blk = -1;
 		rank = RANK_OTHER;
-		if (buf[0] == '#' || !event_line(buf, &ev, &cpu, &t))
+		if (buf[0] == '#' ||
+		    !p2p_trace_line(buf, ev.comm, sizeof(ev.comm), &ev.pid, &cpu, &t))
 			continue;
 		if (!strncmp(t, "<stack trace>", 13)) {
 			for (i = np; i-- > 0;) {
@@ -173,58 +135,13 @@ int p2p_parse_release_trace(const char *text, struct p2p_trace_rel *arr, int max
 	return n;
 }
 
-static char trace_root[64];
-
-/* tracefs where it is usually mounted; with @mnt, mounted there if nowhere. */
-static bool find_tracefs(bool mnt)
-{
-	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
-	const unsigned int nr = ARRAY_SIZE(roots);
-	char path[96];
-	unsigned int i;
-
-	for (i = 0; i < (mnt ? 2 * nr : nr); i++) {
-		/* Found nowhere: mount it; a failure (EBUSY too) shows as no trace file. */
-		if (i == nr)
-			mount("tracefs", roots[0], "tracefs", 0, NULL);
-		snprintf(path, sizeof(path), "%s/trace", roots[i % nr]);
-		if (!access(path, F_OK)) {
-			strcpy(trace_root, roots[i % nr]);
-			return true;
-		}
-	}
-	return false;
-}
-
-/*
- * tracefs files act on open(O_TRUNC), as "echo x > file" does: without it
- * set_ftrace_filter appends and trace is not cleared. No message: teardown
- * must not overwrite the error that made it run.
- */
-static int tr_write(const char *name, const char *val)
-{
-	char path[128];
-	size_t len = strlen(val);
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", trace_root, name);
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (len && write(fd, val, len) != (ssize_t)len)
-		err = errno ? -errno : -EIO;
-	if (close(fd) && !err)
-		err = -errno;
-	return err;
-}
-
 /* The tracer off first, then its settings; best effort. */
 static void tr_teardown(void)
 {
-	tr_write("current_tracer", "nop");
-	tr_write("options/func_stack_trace", "0");
-	tr_write("set_ftrace_filter", "");
-	tr_write("options/pause-on-trace", "1");
+	p2p_tracefs_write("current_tracer", "nop");
+	p2p_tracefs_write("options/func_stack_trace", "0");
+	p2p_tracefs_write("set_ftrace_filter", "");
+	p2p_tracefs_write("options/pause-on-trace", "1");
 }
 
 /* The first of rel_funcs the kernel can trace, as it names it. */
@@ -233,7 +150,7 @@ static int pick_func(char *out, size_t len)
 	char path[128], *text, *line, *save = NULL;
 	int best = ARRAY_SIZE(rel_funcs), i, ret;
 
-	snprintf(path, sizeof(path), "%s/available_filter_functions", trace_root);
+	snprintf(path, sizeof(path), "%s/available_filter_functions", p2p_tracefs_root());
 	ret = p2p_read_file_alloc(path, &text, NULL);
 	if (ret == -ENOENT)
 		return p2p_seterr_msg(ENOENT, "kernel has no function tracer (%s)",
@@ -276,20 +193,20 @@ int p2p_release_trace_start(void)
 	unsigned int i;
 	int ret;
 
-	if (!find_tracefs(true))
+	if (!p2p_tracefs_find(true))
 		return p2p_seterr_msg(ENOENT, "no tracefs (kernel without CONFIG_FTRACE?)");
 	ret = pick_func(func, sizeof(func));
 	if (ret)
 		return ret;
 	for (i = 0; i < ARRAY_SIZE(setup); i++) {
 		val = setup[i][1] ? setup[i][1] : func;
-		ret = tr_write(setup[i][0], val);
+		ret = p2p_tracefs_write(setup[i][0], val);
 		if (ret == -ENOENT && strstr(setup[i][0], "pause-on-trace"))
 			continue;
 		if (ret) {
 			tr_teardown();
-			return p2p_seterr(-ret, "write '%s' to %s/%s", val, trace_root,
-					  setup[i][0]);
+			return p2p_seterr(-ret, "write '%s' to %s/%s", val,
+					  p2p_tracefs_root(), setup[i][0]);
 		}
 	}
 	return 0;
@@ -297,13 +214,10 @@ int p2p_release_trace_start(void)
 
 int p2p_release_trace_read(struct p2p_trace_rel *arr, int max)
 {
-	char path[128], *text;
+	char *text;
 	int ret;
 
-	if (!trace_root[0])
-		return p2p_seterr_msg(EINVAL, "release trace not started");
-	snprintf(path, sizeof(path), "%s/trace", trace_root);
-	ret = p2p_read_file_alloc(path, &text, NULL);
+	ret = p2p_tracefs_read_trace(&text);
 	if (ret)
 		return ret;
 	ret = p2p_parse_release_trace(text, arr, max);
@@ -331,6 +245,6 @@ int p2p_release_trace_wait(int want, struct p2p_trace_rel *arr, int max,
 /* Best effort, also after a failed start or in another process. */
 void p2p_release_trace_stop(void)
 {
-	if (trace_root[0] || find_tracefs(false))
+	if (p2p_tracefs_root() || p2p_tracefs_find(false))
 		tr_teardown();
 }

@@ -226,7 +226,7 @@ static void iommufd_edu(void)
 	if (!pid) {
 		run(b.bdf);
 		fflush(NULL);
-		_exit(sc->failures ? CLI_FAIL : CLI_PASS);
+		_exit(sc->failures ? SC_FAIL : SC_PASS);
 	}
 	/* No timeout of our own: each step in it has one. */
 	while ((ret = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
@@ -243,7 +243,7 @@ static void iommufd_edu(void)
 		sc_fail("edu child %s%s%s", status == -1 ? "lost" : strsignal(WTERMSIG(status)),
 			ret ? "; " : "", ret ? err : "");
 	/* The child said why it failed or skipped: only its verdict is left. */
-	if (WEXITSTATUS(status) != CLI_PASS) {
+	if (WEXITSTATUS(status) != SC_PASS) {
 		if (ret)
 			sc_log("%s", err);
 		fflush(NULL);

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Scenarios: who drops a buffer's last reference, and which release path
- * ran it (our exporter's log says, or a function trace for upstream's): close(2) synchronously in the closing
- * task, task_work after an importer ioctl returns, delayed_fput from the
- * importer's workqueue, task exit (with and without threads), and a buffer
- * handed to another process over SCM_RIGHTS and revoked there.
+ * ran it (our exporter's log says, or a function trace for upstream's):
+ * close(2) synchronously in the closing task, task_work after an importer
+ * ioctl returns, delayed_fput from the importer's workqueue, task exit
+ * (with and without threads), and a buffer handed to another process over
+ * SCM_RIGHTS and revoked there. The selftest exporter_lifetime runs all
+ * but release-exit-threads as its release_* cases.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -16,10 +18,15 @@
 
 #include "scenario.h"
 
-/* Synchronous: the record is there when close(2) returns, in our task. */
+/*
+ * Synchronous: close(2) of the last reference releases in the closing task,
+ * waiting out even a slow release (release_delay_ms), so the record is
+ * there when close(2) returns: a buffer nothing attached, mapped or
+ * revoked, no longer listed.
+ */
 static void release_close(void)
 {
-	const unsigned int delay = 200;
+	const unsigned int delay = 300;
 	struct p2p_rel_rec rec;
 	struct sc_dev d;
 	uint64_t ino, t0, took;
@@ -40,8 +47,13 @@ static void release_close(void)
 	if (sc_counts())
 		sc_expect(took + 10 >= delay, "close(2) waited for the release_delay_ms=%u (%llu ms)",
 			  delay, (unsigned long long)took);
-	sc_expect(sc_released(ino, &rec), "release record present when close(2) returned");
+	if (!sc_released(ino, &rec))
+		sc_fail("no release record when close(2) returned");
 	sc_expect_path(&rec, P2P_REL_CLOSE);
+	if (sc_counts())
+		sc_expect(!rec.attaches && !rec.maps && !rec.revokes,
+			  "released unattached, unmapped, unrevoked (attaches=%u maps=%u revokes=%u)",
+			  rec.attaches, rec.maps, rec.revokes);
 	sc_expect(!sc_listed(d.dev.bdf, ino), "buffer no longer listed");
 }
 
@@ -98,6 +110,8 @@ static void release_dereg_deferred(void)
 		sc_expect(took < delay, "the release (%u ms) did not run in the syscall", delay);
 	sc_wait_release(ino, &rec, 5000);
 	sc_expect_path(&rec, P2P_REL_DELAYED);
+	if (sc_counts())
+		sc_expect(rec.attaches == 1, "one attach (%u)", rec.attaches);
 }
 
 struct exit_child {
@@ -118,23 +132,25 @@ static void *accessor(void *arg)
 }
 
 /*
- * A child makes two buffers on the inherited device fd, one with an MR of
- * its own importer context, sends their inode numbers and ends (exit(2)
- * or SIGKILL, with or without threads accessing the MR): every last
- * reference goes in the exiting task.
+ * A child inherits a buffer, which the parent then closes, makes two more
+ * on the inherited device fd, one with an MR of its own importer context,
+ * sends their inode numbers and ends (exit(2) or SIGKILL, with or without
+ * threads accessing the MR): every last reference goes in the exiting task.
  */
 static void exit_holding(unsigned int nthreads, bool kill_it)
 {
 	struct p2p_rel_rec rec;
 	pthread_t th[4];
 	struct sc_dev d;
-	uint64_t ino[2];
-	int sv[2], status, i;
+	uint64_t ino[3];
+	int sv[2], status, i, fd;
 	pid_t pid;
 
 	sc_importer();
 	sc_open_main(&d);
 	sc_fresh_log();
+	fd = sc_buf(&d, 0, 1);
+	ino[2] = sc_ino(fd);
 	SC_OK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) ? -errno : 0);
 	pid = fork();
 	if (pid < 0)
@@ -164,16 +180,20 @@ static void exit_holding(unsigned int nthreads, bool kill_it)
 		_exit(0);
 	}
 	close(sv[1]);
-	/* The parent's device fd must not be what keeps anything alive. */
-	if (read(sv[0], ino, sizeof(ino)) != sizeof(ino)) {
+	/* Only the child's fds may keep anything alive. */
+	SC_OK(close(fd) ? -errno : 0);
+	if (read(sv[0], ino, 2 * sizeof(ino[0])) != 2 * sizeof(ino[0])) {
 		waitpid(pid, &status, 0);
 		sc_fail("child could not set up (exit status %d)", WEXITSTATUS(status));
 	}
-	sc_log("child %d holds ino=%llu and ino=%llu (with an MR), %u thread(s)", pid,
-	       (unsigned long long)ino[0], (unsigned long long)ino[1], nthreads);
+	sc_log("child %d holds ino=%llu (inherited), ino=%llu and ino=%llu (with an MR), "
+	       "%u thread(s)", pid, (unsigned long long)ino[2], (unsigned long long)ino[0],
+	       (unsigned long long)ino[1], nthreads);
+	sc_expect(sc_listed(d.dev.bdf, ino[2]), "the child's inherited buffer outlives our close");
 	p2p_sleep_ms(nthreads ? 300 : 0);
-	sc_expect(!sc_released(ino[0], &rec) && !sc_released(ino[1], &rec),
-		  "nothing released while the child lives");
+	for (i = 0; i < 3; i++)
+		sc_expect(!sc_released(ino[i], &rec), "nothing released while the child lives "
+			  "(ino=%llu)", (unsigned long long)ino[i]);
 	if (kill_it)
 		SC_OK(kill(pid, SIGKILL) ? -errno : 0);
 	else
@@ -182,7 +202,7 @@ static void exit_holding(unsigned int nthreads, bool kill_it)
 		sc_fail("waitpid: %s", strerror(errno));
 	sc_expect(kill_it ? WIFSIGNALED(status) : WIFEXITED(status) && !WEXITSTATUS(status),
 		  "child ended as intended (status 0x%x)", status);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		sc_wait_release(ino[i], &rec, 3000);
 		sc_expect_path(&rec, P2P_REL_EXIT);
 	}

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Fixtures for the scenarios (the CLI's counterpart of the selftests'
- * common.c): opening a device with a usable memory BAR, making buffers and
- * MRs, reading the exporter's counters and release log.
+ * Fixtures for the scenarios, and through tests/selftests/common.c for the
+ * selftests too: opening a device with a usable memory BAR, making buffers
+ * and MRs, reading the exporter's counters and release log.
  *
  * Upstream vfio-pci (7.x) exports through the same uAPI but has none of our
  * debugfs: no counters, knobs or release log. Against it, "listed" comes
@@ -78,6 +78,16 @@ bool sc_counts(void)
 	return !sc_upstream();
 }
 
+/*
+ * The exporter under test is ours: what a scenario took over from the
+ * selftests, which only ever ran against ours, is checked where this
+ * holds; against upstream a scenario checks what it always did.
+ */
+bool sc_ours(void)
+{
+	return !sc_upstream();
+}
+
 void sc_open(struct sc_dev *d, const char *bdf)
 {
 	/* Our exporter's scenarios read its counters: no debugfs, no scenario. */
@@ -105,15 +115,23 @@ static const char *env_bdf(const char *name, char *bdf)
 }
 
 /*
- * The first device @t can be fired at: --device, then the devices of the
- * environment (the PM one first for D3hot, the FLR one first for FLR).
- * Skips, saying why, when none can.
+ * The first device trigger @t can be fired at: @first (if any), then the
+ * devices of the environment (the PM one first for D3hot, the FLR one
+ * first for FLR), each once. @open_dev opens one into a device of the
+ * caller's (it ends the caller's case if it cannot) and returns it; one
+ * that cannot take @t is closed again. Returns the environment variable
+ * that named the device ("" for @first), or NULL with why none would do
+ * in @why: each device's reason, and the variables unset or naming no
+ * PCI device.
  */
-void sc_open_for(struct sc_dev *d, enum p2p_trigger t)
+const char *sc_trigger_device(enum p2p_trigger t, const char *first,
+			      struct p2p_dev *(*open_dev)(void *arg, const char *bdf), void *arg,
+			      char *why, size_t len)
 {
-	const char *order[4] = { NULL, dev_envs[0], dev_envs[1], dev_envs[2] };
-	char bdf[P2P_BDF_LEN], tried[4][P2P_BDF_LEN], why[768] = "";
-	size_t i, j, ntried = 0, len;
+	const char *order[4] = { "", dev_envs[0], dev_envs[1], dev_envs[2] };
+	char bdf[P2P_BDF_LEN], tried[4][P2P_BDF_LEN];
+	struct p2p_dev *dev;
+	size_t i, j, ntried = 0, used;
 
 	if (t == P2P_TRIG_D3HOT || t == P2P_TRIG_D0) {
 		order[1] = dev_envs[2];
@@ -122,41 +140,75 @@ void sc_open_for(struct sc_dev *d, enum p2p_trigger t)
 		order[1] = dev_envs[1];
 		order[2] = dev_envs[0];
 	}
+	why[0] = '\0';
 	for (i = 0; i < 4; i++) {
-		const char *b = i ? env_bdf(order[i], bdf) : sc->bdf;
+		const char *b = i ? env_bdf(order[i], bdf) : first;
 
-		if (!b)
+		used = strlen(why);
+		if (!b) {
+			const char *v = i ? getenv(order[i]) : NULL;
+
+			if (i)
+				snprintf(why + used, len - used, "%s%s%s%s", used ? "; " : "",
+					 order[i], v && *v ? "=" : " unset",
+					 v && *v ? v : "");
 			continue;
+		}
 		for (j = 0; j < ntried; j++)
 			if (!strcmp(tried[j], b))
 				break;
 		if (j < ntried)
 			continue;
-		strcpy(tried[ntried++], b);
-		sc_open(d, b);
-		if (!p2p_trigger_supported(&d->dev, t)) {
-			sc_log("%s on %s (BAR%u, 0x%llx bytes)", p2p_trigger_name(t), b, d->bar,
-			       (unsigned long long)d->bar_size);
-			return;
-		}
-		len = strlen(why);
-		snprintf(why + len, sizeof(why) - len, "%s%s", len ? "; " : "",
-			 p2p_last_error());
-		p2p_dev_close(&d->dev);
+		snprintf(tried[ntried++], P2P_BDF_LEN, "%s", b);
+		dev = open_dev(arg, b);
+		if (!p2p_trigger_supported(dev, t))
+			return order[i];
+		snprintf(why + used, len - used, "%s%s", used ? "; " : "", p2p_last_error());
+		p2p_dev_close(dev);
 	}
-	sc_skip("no device for %s: %s%s", p2p_trigger_name(t), why,
-		p2p_trigger_coverage_note(t));
+	return NULL;
+}
+
+static struct p2p_dev *open_cb(void *arg, const char *bdf)
+{
+	struct sc_dev *d = arg;
+
+	sc_open(d, bdf);
+	return &d->dev;
+}
+
+/* The first device @t can be fired at (--device first); skips, saying why, when none can. */
+void sc_open_for(struct sc_dev *d, enum p2p_trigger t)
+{
+	char why[768];
+
+	if (!sc_trigger_device(t, sc->bdf, open_cb, d, why, sizeof(why)))
+		sc_skip("no device for %s: %s%s", p2p_trigger_name(t), why,
+			p2p_trigger_coverage_note(t));
+	sc_log("%s on %s (BAR%u, 0x%llx bytes)", p2p_trigger_name(t), d->dev.bdf, d->bar,
+	       (unsigned long long)d->bar_size);
+}
+
+/*
+ * Pages [@first_page, +@npages) of BAR @bar (@bar_size bytes) of @bdf, as a
+ * range of it; skips when the BAR is too small.
+ */
+struct p2p_range sc_pages(const char *bdf, unsigned int bar, uint64_t bar_size,
+			  uint64_t first_page, uint64_t npages)
+{
+	struct p2p_range r = { first_page * sc->page, npages * sc->page };
+
+	if (r.offset + r.length > bar_size)
+		sc_skip("BAR%u of %s is too small (0x%llx) for %llu pages", bar, bdf,
+			(unsigned long long)bar_size, (unsigned long long)(first_page + npages));
+	return r;
 }
 
 /* A buffer over pages [@first_page, +@npages) of the BAR; -errno on failure. */
 int sc_buf_try(struct sc_dev *d, uint64_t first_page, uint64_t npages)
 {
-	struct p2p_range r = { first_page * sc->page, npages * sc->page };
+	struct p2p_range r = sc_pages(d->dev.bdf, d->bar, d->bar_size, first_page, npages);
 
-	if (r.offset + r.length > d->bar_size)
-		sc_skip("BAR%u of %s is too small (0x%llx) for %llu pages", d->bar, d->dev.bdf,
-			(unsigned long long)d->bar_size,
-			(unsigned long long)(first_page + npages));
 	return p2p_dmabuf_create(&d->dev, d->bar, &r, 1, O_RDWR | O_CLOEXEC);
 }
 
@@ -200,12 +252,87 @@ uint32_t sc_mr(int imp, int fd, uint64_t len)
 	return h;
 }
 
+/* MR @h's state, said. */
+void sc_mr_state(int imp, uint32_t h, struct p2p_query_mr *q)
+{
+	SC_OK(p2p_imp_query(imp, h, q));
+	sc_log("mr %u: state=%s generation=%llu invalidations=%llu remaps=%llu nents=%u len=%llu",
+	       h, p2p_mr_state_name(q->state), (unsigned long long)q->generation,
+	       (unsigned long long)q->invalidations, (unsigned long long)q->remaps, q->nents,
+	       (unsigned long long)q->mapped_length);
+}
+
+/*
+ * The MR @h over @len bytes, fresh from sc_mr(): mapped, all of it. Into
+ * @q0, what the later checks compare with.
+ */
+void sc_mr_expect_mapped(int imp, uint32_t h, uint64_t len, struct p2p_query_mr *q0)
+{
+	sc_mr_state(imp, h, q0);
+	if (sc_ours())
+		sc_expect(q0->state == P2P_MR_STATE_MAPPED && q0->mapped_length == len,
+			  "MR %u mapped, 0x%llx bytes of it (state %s, 0x%llx bytes)", h,
+			  (unsigned long long)len, p2p_mr_state_name(q0->state),
+			  (unsigned long long)q0->mapped_length);
+}
+
+/*
+ * Revoked: move_notify unmapped @h, an access to its first @len bytes is
+ * refused with ENODEV, after which the MR says it is revoked.
+ */
+void sc_mr_expect_revoked(int imp, uint32_t h, uint64_t len,
+			  const struct p2p_query_mr *q0)
+{
+	struct p2p_dma_seg segs[8];
+	struct p2p_query_mr q;
+	uint32_t n;
+
+	sc_mr_state(imp, h, &q);
+	sc_expect(q.state != P2P_MR_STATE_MAPPED, "MR invalidated by move_notify");
+	if (sc_ours())
+		sc_expect(q.invalidations > q0->invalidations,
+			  "importer saw move_notify (%llu invalidations)",
+			  (unsigned long long)q.invalidations);
+	SC_ERR(p2p_imp_check(imp, h, 0, len, segs, 8, &n), ENODEV);
+	if (sc_ours()) {
+		sc_mr_state(imp, h, &q);
+		sc_expect(q.state == P2P_MR_STATE_REVOKED, "MR revoked once refused (state %s)",
+			  p2p_mr_state_name(q.state));
+	}
+}
+
+/* Usable again: an access remaps all @len bytes of @h, a new generation. */
+void sc_mr_expect_remapped(int imp, uint32_t h, uint64_t len,
+			   const struct p2p_query_mr *q0)
+{
+	struct p2p_dma_seg segs[8];
+	struct p2p_query_mr q;
+	uint32_t n = 0;
+
+	SC_OK(p2p_imp_check(imp, h, 0, len, segs, 8, &n));
+	sc_mr_state(imp, h, &q);
+	sc_expect(q.state == P2P_MR_STATE_MAPPED, "MR mapped again");
+	sc_expect(q.generation > q0->generation, "generation moved on");
+	sc_expect(q.invalidations > q0->invalidations, "importer saw move_notify");
+	if (sc_ours()) {
+		sc_expect(n >= 1, "CHECK returned no DMA segments");
+		sc_expect(q.remaps > q0->remaps, "MR remapped (%llu remaps)",
+			  (unsigned long long)q.remaps);
+		sc_expect(q.mapped_length == len, "MR maps 0x%llx bytes, want 0x%llx",
+			  (unsigned long long)q.mapped_length, (unsigned long long)len);
+	}
+}
+
+/* Our exporter's debugfs: a strict host (the selftests) fails without it. */
 void sc_need_debugfs(void)
 {
 	if (sc_upstream())
 		sc_skip("needs dmabuf_p2p_exp's debugfs; %s is upstream vfio-pci", sc->bdf);
-	if (p2p_debugfs_ensure())
-		sc_skip("exporter debugfs: %s", p2p_last_error());
+	if (!p2p_debugfs_ensure())
+		return;
+	if (sc->strict)
+		sc_fail("exporter debugfs: %s", p2p_last_error());
+	sc_skip("exporter debugfs: %s", p2p_last_error());
 }
 
 /*
@@ -278,6 +405,7 @@ found:
 		       (unsigned long long)r->ino, r->path);
 		return;
 	}
+	sc_need_debugfs();
 	if (p2p_release_wait(ino, r, timeout_ms))
 		sc_fail("%s", p2p_last_error());
 	sc_log("released ino=%llu path=%s attaches=%u maps=%u revokes=%u unrevokes=%u",
@@ -305,8 +433,8 @@ bool sc_listed(const char *bdf, uint64_t ino)
 				return true;
 		return false;
 	}
+	sc_need_debugfs();
 	ret = p2p_buffer_stat(bdf, ino, &st);
-
 	if (ret && ret != -ENOENT)
 		sc_fail("%s", p2p_last_error());
 	return !ret;
@@ -314,11 +442,13 @@ bool sc_listed(const char *bdf, uint64_t ino)
 
 void sc_stat(const char *bdf, uint64_t ino, struct p2p_buf_stat *st)
 {
+	sc_need_debugfs();
 	if (p2p_buffer_stat(bdf, ino, st))
 		sc_fail("%s", p2p_last_error());
-	sc_log("buffer ino=%llu revoked=%d attaches=%u maps=%u revokes=%u unrevokes=%u mapped=%u",
-	       (unsigned long long)st->ino, st->revoked, st->attaches, st->maps, st->revokes,
-	       st->unrevokes, st->mapped);
+	sc_log("buffer ino=%llu size=%llu revoked=%d attaches=%u maps=%u revokes=%u unrevokes=%u "
+	       "mapped=%u bus_maps=%u dma_maps=%u", (unsigned long long)st->ino,
+	       (unsigned long long)st->size, st->revoked, st->attaches, st->maps, st->revokes,
+	       st->unrevokes, st->mapped, st->bus_maps, st->dma_maps);
 }
 
 void sc_knob(const char *bdf, const char *name, long val)

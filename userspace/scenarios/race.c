@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Race scenarios: for --duration seconds, --threads workers create, close,
- * deregister, access and fork against one device while a revoker flips it
- * between revoked and live. Only success, or ENODEV where a revoke
- * explains it, may come back; at the end every buffer must be released and
- * the kernel log clean (the runner checks that).
+ * Race scenarios: for sc->duration_s seconds (the CLI's --duration),
+ * sc->threads workers (--threads) create, close, deregister, access and
+ * fork against one device while a revoker flips it between revoked and
+ * live. Only success, or ENODEV where a revoke explains it, may come back;
+ * at the end every buffer must be released and the kernel log clean (the
+ * CLI's runner checks that).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -206,11 +207,11 @@ static void *work(void *arg)
 	return NULL;
 }
 
-/* Run the revokers plus --threads workers cycling through @roles. */
+/* Run the revokers plus sc->threads workers cycling through @roles. */
 static void race(const enum role *roles, unsigned int nroles, bool mem_revoker)
 {
 	static struct race r;
-	struct worker w[CLI_MAX_THREADS + 2];
+	struct worker w[SC_MAX_THREADS + 2];
 	unsigned int i, nw = 0, left;
 	uint64_t deadline;
 	int imp, n;
@@ -225,7 +226,7 @@ static void race(const enum role *roles, unsigned int nroles, bool mem_revoker)
 	w[nw++].role = sc_upstream() ? R_REVOKE_MEM : R_REVOKE_KNOB;
 	if (mem_revoker)
 		w[nw++].role = R_REVOKE_MEM;
-	for (i = 0; i < sc->o->threads; i++)
+	for (i = 0; i < sc->threads && i < SC_MAX_THREADS; i++)
 		w[nw++].role = roles[i % nroles];
 	for (i = 0; i < nw; i++) {
 		w[i].r = &r;
@@ -233,8 +234,8 @@ static void race(const enum role *roles, unsigned int nroles, bool mem_revoker)
 		if (pthread_create(&w[i].th, NULL, work, &w[i]))
 			sc_fail("pthread_create failed");
 	}
-	sc_log("%u thread(s) for %u s", nw, sc->o->duration_s);
-	deadline = p2p_now_ms() + sc->o->duration_s * 1000ULL;
+	sc_log("%u thread(s) for %u s", nw, sc->duration_s);
+	deadline = p2p_now_ms() + sc->duration_s * 1000ULL;
 	while (!r.stop && p2p_now_ms() < deadline)
 		p2p_sleep_ms(50);
 	r.stop = true;
