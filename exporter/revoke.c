@@ -114,8 +114,8 @@ static bool p2p_exp_buf_set_revoked(struct p2p_exp_buf *buf, bool revoked,
 		trace_p2p_exp_revoke(buf->ino, p2p_exp_trigger_name(prov, true),
 				     notified, ktime_get_ns() - t0);
 	else if (changed)
-		trace_p2p_exp_unrevoke(buf->ino, "restored", notified,
-				       ktime_get_ns() - t0);
+		trace_p2p_exp_unrevoke(buf->ino, p2p_exp_trigger_name(prov, false),
+				       notified, ktime_get_ns() - t0);
 
 	hold = READ_ONCE(p2p_exp_knobs.revoke_hold_ms);
 	if (revoked && hold)
@@ -161,7 +161,6 @@ EXPORT_SYMBOL_IF_KUNIT(p2p_exp_sync_locked);
 u64 p2p_exp_walk(struct p2p_exp_provider *prov, unsigned int *bufs,
 		 unsigned int *attachments)
 {
-	struct dma_buf_attachment *attach;
 	struct p2p_exp_buf *buf;
 	u64 t0;
 
@@ -175,8 +174,7 @@ u64 p2p_exp_walk(struct p2p_exp_provider *prov, unsigned int *bufs,
 		if (!file)
 			continue;
 		dma_resv_lock(buf->dmabuf->resv, NULL);
-		list_for_each_entry(attach, &buf->dmabuf->attachments, node)
-			(*attachments)++;
+		*attachments += p2p_exp_count_attachments(buf->dmabuf);
 		dma_resv_unlock(buf->dmabuf->resv);
 		(*bufs)++;
 		fput(file);

@@ -34,6 +34,13 @@ static void events_read(void)
 	t_diag("%d events", nevs);
 }
 
+/* The buffer's release (debugfs record into @rec), then every event so far. */
+static void events_after_release(uint64_t ino, struct p2p_rel_rec *rec)
+{
+	t_wait_release(ino, rec, 5000);
+	events_read();
+}
+
 static long long field(const struct p2p_event *ev, const char *key)
 {
 	long long v;
@@ -123,8 +130,7 @@ static void lifecycle(void)
 	ASSERT_OK(p2p_imp_check(imp, h, 0, t.page, segs, 4, &n));
 	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
 	close(fd);
-	t_wait_release(ino, &rec, 5000);
-	events_read();
+	events_after_release(ino, &rec);
 
 	ev = next_ev(&at, "p2p_exp_create", ino);
 	ASSERT_STREQ(field_s(ev, "exp"), t.dev.bdf);
@@ -213,8 +219,7 @@ static void release_path_follows_dereg(bool deferred, const char *want)
 	ino = buf_with_mr(&t, &fd, &imp, &h);
 	close(fd);
 	ASSERT_OK(p2p_imp_dereg(imp, h, deferred ? P2P_DEREG_DEFERRED : 0));
-	t_wait_release(ino, &rec, 5000);
-	events_read();
+	events_after_release(ino, &rec);
 	ev = next_ev(&at, "p2p_imp_mr_dereg", ino);
 	ASSERT_EQ(field(ev, "deferred"), deferred);
 	ev = next_ev(&at, "p2p_exp_release", ino);
@@ -248,8 +253,7 @@ static void device_close(void)
 	ASSERT_ERR(p2p_imp_check(imp, h, 0, t.page, NULL, 0, NULL), ENODEV);
 	ASSERT_OK(p2p_imp_dereg(imp, h, 0));
 	close(fd);
-	t_wait_release(ino, &rec, 5000);
-	events_read();
+	events_after_release(ino, &rec);
 	ev = next_ev(&at, "p2p_exp_revoke", ino);
 	ASSERT_STREQ(field_s(ev, "trigger"), "close");
 	ASSERT_EQ(field(ev, "notified"), 1);

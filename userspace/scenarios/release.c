@@ -57,24 +57,38 @@ static void release_close(void)
 	sc_expect(!sc_listed(d.dev.bdf, ino), "buffer no longer listed");
 }
 
+/*
+ * A one-page buffer whose fd is closed and whose last reference is an MR
+ * (*@imp, *@h): still listed, not released.
+ */
+static uint64_t closed_buf_in_mr(struct sc_dev *d, int *imp, uint32_t *h)
+{
+	struct p2p_rel_rec rec;
+	uint64_t ino;
+	int fd;
+
+	*imp = sc_importer();
+	sc_open_main(d);
+	sc_fresh_log();
+	fd = sc_buf(d, 0, 1);
+	ino = sc_ino(fd);
+	*h = sc_mr(*imp, fd, sc->page);
+	SC_OK(close(fd) ? -errno : 0);
+	sc_expect(sc_listed(d->dev.bdf, ino), "the MR keeps the closed buffer alive");
+	sc_expect(!sc_released(ino, &rec), "no release while the MR lives");
+	return ino;
+}
+
 /* The MR holds the last reference; DEREG_MR drops it; release at syscall exit. */
 static void release_dereg_task_work(void)
 {
 	struct p2p_rel_rec rec;
 	struct sc_dev d;
 	uint64_t ino;
-	int imp, fd;
 	uint32_t h;
+	int imp;
 
-	imp = sc_importer();
-	sc_open_main(&d);
-	sc_fresh_log();
-	fd = sc_buf(&d, 0, 1);
-	ino = sc_ino(fd);
-	h = sc_mr(imp, fd, sc->page);
-	SC_OK(close(fd) ? -errno : 0);
-	sc_expect(sc_listed(d.dev.bdf, ino), "the MR keeps the closed buffer alive");
-	sc_expect(!sc_released(ino, &rec), "no release while the MR lives");
+	ino = closed_buf_in_mr(&d, &imp, &h);
 	SC_OK(p2p_imp_dereg(imp, h, 0));
 	sc_wait_release(ino, &rec, 2000);
 	sc_expect_path(&rec, P2P_REL_TASK_WORK);
@@ -90,16 +104,10 @@ static void release_dereg_deferred(void)
 	struct p2p_rel_rec rec;
 	struct sc_dev d;
 	uint64_t ino, t0, took;
-	int imp, fd;
 	uint32_t h;
+	int imp;
 
-	imp = sc_importer();
-	sc_open_main(&d);
-	sc_fresh_log();
-	fd = sc_buf(&d, 0, 1);
-	ino = sc_ino(fd);
-	h = sc_mr(imp, fd, sc->page);
-	SC_OK(close(fd) ? -errno : 0);
+	ino = closed_buf_in_mr(&d, &imp, &h);
 	if (sc_counts())
 		sc_knob(NULL, "release_delay_ms", delay);
 	t0 = p2p_now_ms();
